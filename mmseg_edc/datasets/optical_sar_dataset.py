@@ -1,0 +1,132 @@
+"""A generic paired optical-SAR dataset: one folder per modality, one file per sample.
+
+Layout under ``data_root`` (folders and suffixes come from the config)::
+
+    <img folder>/<key><img suffix>              cloudy optical   (required)
+    <sar folder>/<key><sar suffix>              SAR              (required)
+    <clear folder>/<key><clear suffix>          cloud-free optical
+    <cloud_mask folder>/<key><suffix>           cloud mask (.npy or raster)
+    <seg_map folder>/<key><suffix>              label codes
+
+The sample list is the split file (one key per line) or, without one, every
+file of the image folder with the image suffix. Every configured modality must
+exist for every sample: the dataset refuses to build otherwise and names the
+sample and the missing paths.
+"""
+import os
+import os.path as osp
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .class_protocols import build_label_lut
+
+#: modality name in the config -> path key in a data info.
+PATH_KEYS = dict(img='img_path', sar='sar_path', clear='clear_path',
+                 cloud_mask='cloud_mask_path', seg_map='seg_map_path')
+REQUIRED_MODALITIES = ('img', 'sar')
+MAX_LISTED_MISSING = 5
+
+
+def check_samples_complete(samples, description):
+    """Raise ``FileNotFoundError`` unless every path of every sample exists.
+
+    Args:
+        samples (list[tuple[str, dict[str, str]]]): ``(sample_key, {modality: path})``.
+        description (str): where the samples came from, for the error message.
+    """
+    missing = [(key, modality, path) for key, paths in samples
+               for modality, path in paths.items() if not osp.isfile(path)]
+    if missing:
+        listed = '\n'.join(f'  sample {key}: {modality} file {path}'
+                           for key, modality, path in missing[:MAX_LISTED_MISSING])
+        more = len(missing) - MAX_LISTED_MISSING
+        raise FileNotFoundError(
+            f'{len(missing)} modality file(s) missing in {description}:\n{listed}'
+            + (f'\n  ... and {more} more' if more > 0 else ''))
+
+
+def read_lines(path):
+    """Non-empty, stripped lines of a text file (LF or CRLF)."""
+    with open(path, newline='') as f:
+        return [line.strip() for line in f.read().splitlines() if line.strip()]
+
+
+@DATASETS.register_module()
+class OpticalSARSegDataset(BaseSegDataset):
+    """Paired SAR / cloudy-optical (/ cloud-free optical, cloud mask, label) tiles.
+
+    Args:
+        data_root (str): root folder of the dataset.
+        modalities (dict): per modality (``img``, ``sar`` required; ``clear``,
+            ``cloud_mask``, ``seg_map`` optional) a dict with ``folder`` (relative
+            to ``data_root``) and ``suffix``.
+        split_file (str, optional): file listing one sample key per line,
+            relative to ``data_root``; None lists the image folder.
+        label_codes (dict[int, int], optional): raw label code -> class index;
+            codes not listed become 255 (ignored). Default: codes
+            ``0 .. num_classes - 1`` map to themselves.
+        metainfo (dict): must give ``classes`` (and may give ``palette``).
+        **kwargs: passed to :class:`mmseg.datasets.BaseSegDataset`
+            (``pipeline``, ``test_mode``, ``indices``, ...).
+    """
+
+    def __init__(self, data_root, modalities, split_file=None, label_codes=None,
+                 metainfo=None, **kwargs):
+        unknown = set(modalities) - set(PATH_KEYS)
+        absent = set(REQUIRED_MODALITIES) - set(modalities)
+        if unknown or absent:
+            raise ValueError(
+                f'{type(self).__name__}: modalities must include {REQUIRED_MODALITIES} '
+                f'and only use {tuple(PATH_KEYS)}; unknown {sorted(unknown)}, missing '
+                f'{sorted(absent)}')
+        self.modalities = {k: dict(v) for k, v in modalities.items()}
+        self.split_file = split_file
+        metainfo = dict(metainfo or {})
+        if not metainfo.get('classes'):
+            raise ValueError(f'{type(self).__name__}: metainfo must give classes')
+        num_classes = len(metainfo['classes'])
+        codes = label_codes if label_codes is not None else {
+            i: i for i in range(num_classes)}
+        self.label_lut = build_label_lut(codes, num_classes)
+        super().__init__(data_root=data_root, metainfo=metainfo, **kwargs)
+
+    def _modality_path(self, modality, key):
+        spec = self.modalities[modality]
+        return osp.join(self.data_root, spec['folder'], key + spec['suffix'])
+
+    def _sample_keys(self):
+        if self.split_file:
+            path = osp.join(self.data_root, self.split_file)
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'split file {path} does not exist')
+            keys = read_lines(path)
+            origin = f'split file {path}'
+        else:
+            spec = self.modalities['img']
+            folder = osp.join(self.data_root, spec['folder'])
+            names = os.listdir(folder) if osp.isdir(folder) else []
+            keys = sorted(n[:-len(spec['suffix'])] for n in names
+                          if n.endswith(spec['suffix']))
+            origin = f"folder {folder} (pattern *{spec['suffix']})"
+        if not keys:
+            raise FileNotFoundError(f'no samples found in {origin}')
+        return keys, origin
+
+    def list_samples(self):
+        """``[(sample_key, {modality: path})]`` and a description of their origin."""
+        keys, origin = self._sample_keys()
+        return [(key, {m: self._modality_path(m, key) for m in self.modalities})
+                for key in keys], origin
+
+    def load_data_list(self):
+        samples, origin = self.list_samples()
+        check_samples_complete(samples, origin)
+        return [self.make_data_info(key, paths) for key, paths in samples]
+
+    def make_data_info(self, key, paths):
+        """One data info: the sample key, a path per modality and the label LUT."""
+        info = dict(sample_key=key, label_lut=self.label_lut,
+                    reduce_zero_label=False, seg_fields=[])
+        info.update({PATH_KEYS[m]: path for m, path in paths.items()})
+        return info

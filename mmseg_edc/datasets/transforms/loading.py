@@ -1,0 +1,184 @@
+"""Loading of one optical-SAR sample and per-modality radiometric scaling.
+
+Non-finite values (NaN, +-Inf) in the optical, cloud-free or SAR images are
+replaced by the mean of the finite values of the same band in the same tile
+(M3M-CR's reference preprocessing uses the patch mean), or by 0 when a band has
+no finite value at all, so they never reach the network or the loss. Nodata
+values that are finite (0 in PlanetScope tiles) are kept as stored.
+"""
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+from mmseg_edc.io import (check_same_footprint, check_same_grid, read_cloud_mask,
+                          read_raster, resample_nearest)
+
+IGNORE_INDEX = 255
+
+
+def fill_non_finite(image):
+    """Replace non-finite values of each band by that band's finite mean.
+
+    Args:
+        image (np.ndarray): float ``H x W x C``; modified in place and returned.
+
+    Returns:
+        np.ndarray: the same array, finite everywhere.
+    """
+    bad = ~np.isfinite(image)
+    if not bad.any():
+        return image
+    for band in range(image.shape[-1]):
+        band_bad = bad[..., band]
+        if band_bad.any():
+            good = image[..., band][~band_bad]
+            image[..., band][band_bad] = good.mean() if good.size else 0.0
+    return image
+
+
+def apply_label_lut(labels, lut, ignore_index=IGNORE_INDEX):
+    """Map raw label codes to class indices; codes outside the LUT become ignored.
+
+    Args:
+        labels (np.ndarray): integer ``h x w`` codes as stored (any integer dtype).
+        lut (np.ndarray): uint8 array; ``lut[code]`` is the class of ``code``
+            (``ignore_index`` for codes that the class protocol ignores).
+
+    Returns:
+        np.ndarray: uint8 ``h x w`` class indices.
+    """
+    out = np.full(labels.shape, ignore_index, dtype=np.uint8)
+    inside = (labels >= 0) & (labels < len(lut))
+    out[inside] = lut[labels[inside]]
+    return out
+
+
+@TRANSFORMS.register_module()
+class LoadOpticalSARTile(BaseTransform):
+    """Read every modality of a sample and put SAR on the optical grid.
+
+    Required keys (from the dataset): ``sample_key``, ``img_path`` (cloudy
+    optical), ``sar_path``, and where available ``clear_path`` (cloud-free
+    optical), ``cloud_mask_path`` (``.npy`` or raster), ``seg_map_path`` (label)
+    with ``label_lut``.
+
+    Added keys:
+        - ``img``: float32 ``H x W x C_opt`` cloudy optical, as stored.
+        - ``sar``: float32 ``H x W x C_sar``; resampled (nearest, pixel centres)
+          when its grid differs from the optical one, after checking that both
+          cover the same ground.
+        - ``clear_img``: float32 ``H x W x C_opt``.
+        - ``cloud_mask``: uint8 ``H x W`` (1 = cloud).
+        - ``gt_seg_map``: uint8 ``h x w`` class indices on the label's own grid
+          (M3M-CR: 90 x 90 for a 300 x 300 image), 255 = ignored.
+        - ``image_fields`` / ``seg_fields``: the keys on the optical grid and on
+          the label grid, for the geometric transforms.
+        - ``img_shape`` (H, W); ``ori_shape``: the label grid (h, w), so
+          predictions are taken to the label grid for evaluation.
+
+    Args:
+        optical_bands (int, optional): required band count of both optical images.
+        sar_bands (int, optional): required band count of the SAR image.
+    """
+
+    def __init__(self, optical_bands=None, sar_bands=None):
+        self.optical_bands = optical_bands
+        self.sar_bands = sar_bands
+
+    def _read_image(self, results, path_key, bands):
+        image, grid = read_raster(results[path_key], expected_bands=bands,
+                                  sample_key=results.get('sample_key'))
+        return fill_non_finite(image), grid
+
+    def transform(self, results):
+        key = results.get('sample_key')
+        img, img_grid = self._read_image(results, 'img_path', self.optical_bands)
+        sar, sar_grid = self._read_image(results, 'sar_path', self.sar_bands)
+        check_same_footprint(img_grid, sar_grid, results['img_path'],
+                             results['sar_path'], key)
+        if sar.shape[:2] != img.shape[:2]:
+            sar = resample_nearest(sar, img.shape[:2])
+        results.update(img=img, sar=sar)
+        image_fields = ['img', 'sar']
+
+        if results.get('clear_path'):
+            clear, clear_grid = self._read_image(results, 'clear_path',
+                                                 self.optical_bands)
+            check_same_grid(img_grid, clear_grid, results['img_path'],
+                            results['clear_path'], key)
+            results['clear_img'] = clear
+            image_fields.append('clear_img')
+        if results.get('cloud_mask_path'):
+            mask, mask_grid = read_cloud_mask(results['cloud_mask_path'], key)
+            check_same_grid(img_grid, mask_grid, results['img_path'],
+                            results['cloud_mask_path'], key)
+            results['cloud_mask'] = mask.astype(np.uint8)
+            image_fields.append('cloud_mask')
+
+        seg_fields = []
+        label_shape = img.shape[:2]
+        if results.get('seg_map_path'):
+            codes, label_grid = read_raster(results['seg_map_path'], dtype=np.int64,
+                                            expected_bands=1, sample_key=key)
+            check_same_footprint(img_grid, label_grid, results['img_path'],
+                                 results['seg_map_path'], key)
+            results['gt_seg_map'] = apply_label_lut(codes[..., 0],
+                                                    results['label_lut'])
+            seg_fields.append('gt_seg_map')
+            label_shape = codes.shape[:2]
+
+        results['image_fields'] = image_fields
+        results['seg_fields'] = seg_fields
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = label_shape
+        return results
+
+    def __repr__(self):
+        return (f'{self.__class__.__name__}(optical_bands={self.optical_bands}, '
+                f'sar_bands={self.sar_bands})')
+
+
+@TRANSFORMS.register_module()
+class RadiometricScale(BaseTransform):
+    """Clip each band to a range and scale it to [0, 1]: ``(clip(x) - lo) / (hi - lo)``.
+
+    Args:
+        ranges (dict[str, list[tuple[float, float]]]): per result key (``img``,
+            ``clear_img``, ``sar``), one ``(lo, hi)`` per band, or a single pair
+            used for every band. Keys absent from a sample are skipped.
+
+    Example (the M3M-CR reference)::
+
+        dict(type='RadiometricScale', ranges=dict(
+            img=[(0, 10000)], clear_img=[(0, 10000)],
+            sar=[(-25, 0), (-32.5, 0)]))
+    """
+
+    def __init__(self, ranges):
+        self.ranges = {}
+        for key, pairs in ranges.items():
+            bounds = np.asarray(pairs, dtype=np.float32).reshape(-1, 2)
+            if np.any(bounds[:, 1] <= bounds[:, 0]):
+                raise ValueError(
+                    f'RadiometricScale: every range of {key!r} needs lo < hi, got '
+                    f'{bounds.tolist()}')
+            self.ranges[key] = bounds
+
+    def transform(self, results):
+        for key, bounds in self.ranges.items():
+            if key not in results:
+                continue
+            image = results[key]
+            if len(bounds) not in (1, image.shape[-1]):
+                raise ValueError(
+                    f'RadiometricScale: {key!r} of sample {results.get("sample_key")} '
+                    f'has {image.shape[-1]} bands but {len(bounds)} ranges are '
+                    'configured')
+            lo, hi = bounds[:, 0], bounds[:, 1]
+            results[key] = ((np.clip(image, lo, hi) - lo) / (hi - lo)).astype(
+                np.float32)
+        return results
+
+    def __repr__(self):
+        ranges = {k: v.tolist() for k, v in self.ranges.items()}
+        return f'{self.__class__.__name__}(ranges={ranges})'
