@@ -1,0 +1,13 @@
+"""Seeded synthetic data: fractal noise, clouds, land-cover scenes, generated benchmarks."""
+from .clouds import MASK_THRESHOLD, CloudLayer, synthesize_clouds
+from .fractal_noise import spectral_noise
+from .landcover_scene import (CLASS_SIGNATURES, WORLDCOVER_CODES, AreaStyle,
+                              ClassSignature, Scene, draw_area_style, synthesize_scene)
+from .m3mcr_benchmark import generate_m3mcr_benchmark, generate_tile, tile_layout
+
+__all__ = [
+    'spectral_noise', 'synthesize_clouds', 'CloudLayer', 'MASK_THRESHOLD',
+    'CLASS_SIGNATURES', 'WORLDCOVER_CODES', 'ClassSignature', 'AreaStyle', 'Scene',
+    'draw_area_style', 'synthesize_scene', 'generate_m3mcr_benchmark', 'generate_tile',
+    'tile_layout'
+]
