@@ -1,0 +1,49 @@
+# M3M-CR (Xu et al., TGRS 2024) in its distributed layout under data_root, with the
+# CloudSeg protocol (edc-spec.md section 7): random 160 x 160 crops at offsets that
+# are multiples of 10 px (the 10 m label grid stays aligned), no flips; the whole
+# 300 x 300 patch is tested (slide 160 / 80 is set in the model's test_cfg) and
+# predictions are taken to the 90 x 90 label grid. Validation is the test split, as
+# M3M-CR publishes no validation split; hold out training areas for model selection.
+dataset_type = 'M3MCRDataset'
+data_root = 'data/M3M-CR'
+crop_size = (160, 160)
+radiometric_ranges = dict(
+    img=[(0, 10000)],                 # optical: reflectance x 10000 -> [0, 1]
+    clear_img=[(0, 10000)],
+    sar=[(-25, 0), (-32.5, 0)])       # VV, VH in dB -> [0, 1]
+train_pipeline = [
+    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='MultiModalRandomCrop', crop_size=crop_size),
+    dict(type='PackOpticalSARInputs'),
+]
+test_pipeline = [
+    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='PackOpticalSARInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        class_protocol='6class',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        class_protocol='6class',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

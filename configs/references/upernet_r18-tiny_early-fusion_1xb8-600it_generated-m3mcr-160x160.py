@@ -1,0 +1,8 @@
+# early-fusion reference on the generated benchmark, sized for a 2-core CPU (make demo).
+_base_ = [
+    '../_base_/models/upernet_r18-tiny_early-fusion.py',
+    '../_base_/datasets/generated_m3mcr.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_cpu_demo.py'
+]
+model = dict(test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
+randomness = dict(seed=0)

@@ -1,0 +1,56 @@
+"""Train a model from a config with mmengine's Runner (same flags as mmseg's tool).
+
+Examples::
+
+    python tools/train.py configs/references/fcn_r18-tiny_early-fusion_1xb8-2k_generated-m3mcr-160x160.py
+    python tools/train.py CONFIG --work-dir work_dirs/run1 --resume --amp
+    torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch
+"""
+import argparse
+import logging
+
+import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from mmseg_edc.utils import add_runner_args, load_config
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train an mmseg_edc model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
+        help='resume from CHECKPOINT, or from the latest checkpoint of the work '
+        'dir when no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training')
+    return add_runner_args(parser).parse_args(argv)
+
+
+def build_config(args):
+    """Merge the command line into the config."""
+    cfg = load_config(args)
+    if args.amp:
+        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            print_log('AMP is already enabled in the config', 'current',
+                      logging.WARNING)
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def main(argv=None):
+    cfg = build_config(parse_args(argv))
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
