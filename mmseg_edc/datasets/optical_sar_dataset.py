@@ -104,7 +104,7 @@ class OpticalSARSegDataset(BaseSegDataset):
             origin = f'split file {path}'
         else:
             spec = self.modalities['img']
-            folder = osp.join(self.data_root, spec['folder'])
+            folder = osp.normpath(osp.join(self.data_root, spec['folder']))
             names = os.listdir(folder) if osp.isdir(folder) else []
             keys = sorted(n[:-len(spec['suffix'])] for n in names
                           if n.endswith(spec['suffix']))
