@@ -71,3 +71,29 @@ def test_config_errors(tmp_path):
                              modalities=dict(img=dict(folder='x', suffix='.tif')))
     with pytest.raises(ValueError, match='classes'):
         OpticalSARSegDataset(data_root=str(tmp_path), modalities=MODALITIES)
+
+
+def test_folder_config_template_builds_on_a_matching_layout(tmp_path, geotiff_writer):
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmseg.registry import DATASETS
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, 'configs/_base_/datasets/optical_sar_folders.py'))
+    for key in ('k0', 'k1'):
+        geotiff_writer(tmp_path / 's2_cloudy' / f'{key}.tif', np.ones((32, 32, 13), np.uint16))
+        geotiff_writer(tmp_path / 's2' / f'{key}.tif', np.ones((32, 32, 13), np.uint16))
+        geotiff_writer(tmp_path / 's1' / f'{key}.tif', np.full((32, 32, 2), -9, np.float32))
+        geotiff_writer(tmp_path / 'cloud_mask' / f'{key}.tif', np.ones((32, 32), np.uint8))
+        geotiff_writer(tmp_path / 'label' / f'{key}.tif', np.full((32, 32), 10, np.uint8))
+    (tmp_path / 'train.txt').write_text('k0\nk1\n')
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.update(data_root=str(tmp_path),
+                       pipeline=cfg.train_pipeline[:2] + [
+                           dict(type='MultiModalRandomCrop', crop_size=(16, 16))] +
+                       cfg.train_pipeline[3:])
+    dataset = DATASETS.build(dataset_cfg)
+    packed = dataset[1]
+    assert packed['inputs'].shape == (15, 16, 16)
+    assert int(packed['data_samples'].gt_sem_seg.data.unique()) == 7     # code 10 -> water
+    assert int(packed['data_samples'].gt_cloud_mask.data.min()) == 1

@@ -1,0 +1,52 @@
+# Your own paired tiles in one folder per modality (OpticalSARSegDataset). Change the
+# folders, suffixes, band counts, classes, label codes and radiometric ranges to your
+# data; the example is SEN12MS-CR-like (13-band Sentinel-2, 2-band Sentinel-1 in dB).
+# Split files list one sample key per line: <folder>/<key><suffix> must exist for
+# every configured modality.
+dataset_type = 'OpticalSARSegDataset'
+data_root = 'data/my_optical_sar'
+optical_bands, sar_bands = 13, 2
+crop_size = (256, 256)
+modalities = dict(
+    img=dict(folder='s2_cloudy', suffix='.tif'),
+    sar=dict(folder='s1', suffix='.tif'),
+    clear=dict(folder='s2', suffix='.tif'),
+    cloud_mask=dict(folder='cloud_mask', suffix='.tif'),
+    seg_map=dict(folder='label', suffix='.tif'))
+metainfo = dict(classes=('forest', 'shrubland', 'grassland', 'wetland', 'cropland',
+                         'urban', 'barren', 'water'))
+label_codes = {1: 0, 2: 1, 4: 2, 5: 3, 6: 4, 7: 5, 9: 6, 10: 7}   # others -> ignored
+radiometric_ranges = dict(img=[(0, 10000)], clear_img=[(0, 10000)],
+                          sar=[(-25, 0), (-32.5, 0)])
+train_pipeline = [
+    dict(type='LoadOpticalSARTile', optical_bands=optical_bands, sar_bands=sar_bands),
+    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='MultiModalRandomCrop', crop_size=crop_size),
+    dict(type='MultiModalRandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='MultiModalRandomRotate90', prob=0.5),
+    dict(type='PackOpticalSARInputs'),
+]
+test_pipeline = [
+    dict(type='LoadOpticalSARTile', optical_bands=optical_bands, sar_bands=sar_bands),
+    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='PackOpticalSARInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, modalities=modalities,
+                 split_file='train.txt', metainfo=metainfo, label_codes=label_codes,
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, modalities=modalities,
+                 split_file='val.txt', metainfo=metainfo, label_codes=label_codes,
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
