@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmseg.registry import HOOKS, METRICS, MODELS, TRANSFORMS
+from mmseg.registry import HOOKS, METRICS, MODELS, TRANSFORMS, VISUALIZERS
 
 import mmseg_edc  # noqa: F401
 
@@ -35,6 +35,7 @@ def test_config_builds(path):
     evaluators = cfg.test_evaluator
     for evaluator in evaluators if isinstance(evaluators, list) else [evaluators]:
         METRICS.build(evaluator)
+    VISUALIZERS.build(cfg.visualizer)       # the hook draws with the current one
     HOOKS.build(dict(cfg.default_hooks.visualization))
     preprocessor = cfg.model.data_preprocessor
     channels = len(preprocessor.mean)

@@ -1,6 +1,6 @@
 """Every name mmseg_edc registers builds from a config dict in mmseg's scope."""
 from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS
+from mmseg.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS, VISUALIZERS
 
 import mmseg_edc  # noqa: F401
 
@@ -13,7 +13,15 @@ OURS = {
         dict(type='MultiModalRandomRotate90'),
         dict(type='PackOpticalSARInputs'),
     ],
-    MODELS: [dict(type='OpticalSARDataPreProcessor', mean=[0] * 6, std=[1] * 6)],
+    MODELS: [
+        dict(type='OpticalSARDataPreProcessor', mean=[0] * 6, std=[1] * 6),
+        dict(type='DCHF', channels=16, with_cross_modal=False),
+        dict(type='DCHFNeck', in_channels=[4, 8, 16, 32]),
+        dict(type='EDCSegHead', in_channels=[4, 8, 16, 32], num_classes=6),
+        dict(type='CloudRemovalHead', in_channels=[4, 8, 16, 32], out_channels=4),
+        dict(type='CloudWeightedCharbonnierLoss'),
+        dict(type='MaskedFeatureDistillationLoss'),
+    ],
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook')],
 }
@@ -21,6 +29,7 @@ OURS = {
 
 def test_every_registered_name_builds():
     init_default_scope('mmseg')
+    VISUALIZERS.build(dict(type='SegLocalVisualizer', name='registry_test'))
     for registry, cfgs in OURS.items():
         for cfg in cfgs:
             obj = registry.build(dict(cfg))

@@ -1,4 +1,5 @@
-"""Registered models: the optical-SAR data preprocessor."""
+"""Registered models: data preprocessor, fusion, necks, heads and losses."""
+from . import decode_heads, fusion, losses, necks  # noqa: F401
 from .data_preprocessor import OpticalSARDataPreProcessor
 
 __all__ = ['OpticalSARDataPreProcessor']

@@ -1,0 +1,90 @@
+"""Semantic-segmentation head of EDC: a U-Net over the fused pyramid."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch.nn as nn
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from torch import Tensor
+
+from .unet_decoder import UNetDecoder, decoded_size
+
+
+@MODELS.register_module()
+class EDCSegHead(BaseDecodeHead):
+    """U-Net decoder over ``CM^Fuse`` then ``conv3x3(16 -> num_classes)``.
+
+    The logits come out at the decoded (full input) resolution. Training resizes them to
+    the label grid with mmseg's ``loss_by_feat``: bilinear with ``align_corners=False``
+    samples each label pixel at its centre, which is the right geometry for labels on a
+    coarser grid covering the same ground (M3M-CR: 300 px image / 90 px label, 160 / 48
+    for crops); pixels labelled ``ignore_index`` (255, also the label padding) are
+    ignored by the loss. ``predict`` decodes straight to the size
+    ``predict_by_feat`` resizes to, so that resize is the identity.
+
+    Args:
+        in_channels (Sequence[int]): channels of the selected levels, shallow to deep.
+        num_classes (int): number of classes.
+        decoder_channels (Sequence[int]): U-Net block widths; the last one is the
+            distillation feature's channel count.
+        in_index (Sequence[int]): levels of the input tuple to decode.
+        dropout_ratio (float): dropout before the classifier (none in the spec).
+        norm_cfg (dict): norm of the decoder convs.
+        loss_decode (dict | list[dict]): cross-entropy averaged over the non-ignored
+            pixels by default (as PyTorch's ``ignore_index`` does; mmseg's own default
+            would also count ignored pixels in the denominator).
+        **kwargs: the rest of ``BaseDecodeHead``'s arguments (``ignore_index``,
+            ``align_corners``, ...).
+
+    Shapes: ``inputs`` tuple of ``B x in_channels[i] x H/2**(i+2) x W/2**(i+2)`` ->
+    logits ``B x num_classes x H x W``.
+    """
+
+    def __init__(self, in_channels: Sequence[int] = (64, 128, 256, 512), *,
+                 num_classes: int, decoder_channels: Sequence[int] = (256, 128, 64, 32, 16),
+                 in_index: Sequence[int] = (0, 1, 2, 3), dropout_ratio: float = 0.0,
+                 norm_cfg: dict = dict(type='BN'),
+                 loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                  loss_weight=1.0, avg_non_ignore=True),
+                 **kwargs):
+        super().__init__(list(in_channels), decoder_channels[-1], num_classes=num_classes,
+                         in_index=list(in_index), input_transform='multiple_select',
+                         dropout_ratio=dropout_ratio, norm_cfg=norm_cfg,
+                         loss_decode=loss_decode, **kwargs)
+        self.decoder = UNetDecoder(self.in_channels, decoder_channels, norm_cfg=norm_cfg,
+                                   act_cfg=self.act_cfg)
+        self.conv_seg = nn.Conv2d(self.channels, self.out_channels, 3, padding=1)
+
+    def forward_with_features(self, inputs: Tuple[Tensor, ...],
+                              output_size: Optional[Sequence[int]] = None
+                              ) -> Tuple[Tensor, Tensor]:
+        """Logits and the decoder's last feature (the distillation feature).
+
+        Args:
+            inputs (tuple[Tensor]): the pyramid.
+            output_size (Sequence[int] | None): ``(H, W)`` to decode to; None gives the
+                stride-4 level's size x 4.
+
+        Returns:
+            tuple[Tensor, Tensor]: logits ``B x num_classes x H x W`` and feature
+            ``B x decoder_channels[-1] x H x W``.
+        """
+        feature = self.decoder(self._transform_inputs(inputs), output_size)
+        return self.cls_seg(feature), feature
+
+    def forward(self, inputs: Tuple[Tensor, ...],
+                output_size: Optional[Sequence[int]] = None) -> Tensor:
+        """Logits ``B x num_classes x H x W``; see :meth:`forward_with_features`."""
+        return self.forward_with_features(inputs, output_size)[0]
+
+    def loss(self, inputs: Tuple[Tensor, ...], batch_data_samples: SampleList,
+             train_cfg: ConfigType) -> dict:
+        """Decode to the padded input size, then mmseg's ``loss_by_feat``."""
+        seg_logits = self.forward(inputs, decoded_size(batch_data_samples[0].metainfo))
+        return self.loss_by_feat(seg_logits, batch_data_samples)
+
+    def predict(self, inputs: Tuple[Tensor, ...], batch_img_metas: List[dict],
+                test_cfg: ConfigType) -> Tensor:
+        """Logits at the size ``predict_by_feat`` expects (window, padded or image)."""
+        seg_logits = self.forward(inputs, decoded_size(batch_img_metas[0]))
+        return self.predict_by_feat(seg_logits, batch_img_metas)

@@ -1,0 +1,121 @@
+"""The U-Net decoder body shared by the segmentation and cloud-removal heads."""
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import Tensor
+
+
+def decoded_size(metainfo: dict) -> Optional[Tuple[int, int]]:
+    """The ``(H, W)`` a head should decode to for one sample's metainfo.
+
+    Follows mmseg's ``BaseDecodeHead.predict_by_feat``: a ``torch.Size`` ``img_shape``
+    marks a slide-inference window (decode to the window), otherwise the padded batch
+    size ``pad_shape``, otherwise ``img_shape``. None when neither key is present.
+    """
+    img_shape = metainfo.get('img_shape')
+    if isinstance(img_shape, torch.Size):
+        return tuple(img_shape)
+    if 'pad_shape' in metainfo:
+        return tuple(metainfo['pad_shape'][:2])
+    return None if img_shape is None else tuple(img_shape[:2])
+
+
+class UNetBlock(nn.Module):
+    """Nearest upsampling to a given size, optional skip concat, two conv3x3-norm-act.
+
+    Shapes: ``x``: ``B x in_channels x h x w``, ``skip``: ``B x skip_channels x H x W``
+    -> ``B x out_channels x H x W``.
+    """
+
+    def __init__(self, in_channels: int, skip_channels: int, out_channels: int,
+                 norm_cfg: dict, act_cfg: dict):
+        super().__init__()
+        self.convs = nn.Sequential(
+            ConvModule(in_channels + skip_channels, out_channels, 3, padding=1,
+                       norm_cfg=norm_cfg, act_cfg=act_cfg),
+            ConvModule(out_channels, out_channels, 3, padding=1,
+                       norm_cfg=norm_cfg, act_cfg=act_cfg))
+
+    def forward(self, x: Tensor, size: Sequence[int], skip: Optional[Tensor] = None) -> Tensor:
+        x = F.interpolate(x, size=tuple(size), mode='nearest')
+        if skip is not None:
+            x = torch.cat([x, skip], dim=1)
+        return self.convs(x)
+
+
+class UNetDecoder(BaseModule):
+    """U-Net decoder from the deepest pyramid level up to the input resolution.
+
+    With ``L`` input levels and ``K = len(decoder_channels)`` blocks, the first ``L - 1``
+    blocks upsample to the next shallower level and concatenate it (for a 4-level
+    stride-4..32 pyramid: skips at strides 16, 8, 4); the remaining ``K - L + 1`` blocks
+    have no skip and upsample x2 each (strides 2, 1).
+
+    Every upsampling is nearest interpolation to an exact target size rather than a
+    blind x2, so pyramids of inputs that are not multiples of 32 work: the target is
+    the skip's size, then ``ceil(out / 2**k)`` for the skip-less blocks, ending at
+    ``output_size``. For ceil-sized pyramids (stride-2 convs with padding) nearest
+    interpolation from ``n`` to ``2n - 1`` equals x2 followed by a bottom/right crop,
+    so every pixel stays over the same ground. ``output_size`` defaults to the
+    shallowest level's size times ``2**(K - L + 1)`` (for the stride-4 map: x4); the
+    heads pass the padded input size instead.
+
+    Args:
+        in_channels (Sequence[int]): channels per level, shallow to deep.
+        decoder_channels (Sequence[int]): output channels of each block.
+        norm_cfg (dict): norm of the convs.
+        act_cfg (dict): activation of the convs.
+        init_cfg (dict | None): mmengine init config.
+    """
+
+    def __init__(self, in_channels: Sequence[int],
+                 decoder_channels: Sequence[int] = (256, 128, 64, 32, 16),
+                 norm_cfg: dict = dict(type='BN'), act_cfg: dict = dict(type='ReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        in_channels = list(in_channels)
+        if len(decoder_channels) < len(in_channels) - 1:
+            raise ValueError(f'{len(in_channels)} levels need at least '
+                             f'{len(in_channels) - 1} decoder blocks, got '
+                             f'decoder_channels={tuple(decoder_channels)}')
+        skips = in_channels[-2::-1] + [0] * (len(decoder_channels) - len(in_channels) + 1)
+        inputs = [in_channels[-1]] + list(decoder_channels[:-1])
+        self.blocks = nn.ModuleList(
+            UNetBlock(cin, skip, cout, norm_cfg, act_cfg)
+            for cin, skip, cout in zip(inputs, skips, decoder_channels))
+        self.num_skips = len(in_channels) - 1
+        self.out_channels = decoder_channels[-1]
+
+    def _skipless_sizes(self, shallowest: Tensor,
+                        output_size: Optional[Sequence[int]]) -> List[Tuple[int, int]]:
+        steps = len(self.blocks) - self.num_skips
+        if output_size is None:
+            output_size = [side * 2**steps for side in shallowest.shape[-2:]]
+        return [tuple(math.ceil(side / 2**(steps - 1 - k)) for side in output_size)
+                for k in range(steps)]
+
+    def forward(self, inputs: Sequence[Tensor],
+                output_size: Optional[Sequence[int]] = None) -> Tensor:
+        """Decode a pyramid.
+
+        Args:
+            inputs (Sequence[Tensor]): ``L`` maps ``B x in_channels[i] x H_i x W_i``,
+                shallow to deep.
+            output_size (Sequence[int] | None): ``(H, W)`` of the output.
+
+        Returns:
+            Tensor: ``B x decoder_channels[-1] x H x W``.
+        """
+        x = inputs[-1]
+        skip_blocks = self.blocks[:self.num_skips]
+        for block, skip in zip(skip_blocks, inputs[-2::-1]):
+            x = block(x, skip.shape[-2:], skip)
+        sizes = self._skipless_sizes(inputs[0], output_size)
+        for block, size in zip(self.blocks[self.num_skips:], sizes):
+            x = block(x, size)
+        return x

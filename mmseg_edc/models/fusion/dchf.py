@@ -1,0 +1,229 @@
+"""DCHF: discrepancy-conditioned hybrid fusion of optical, SAR and cross-modal features.
+
+One DCHF block fuses the three streams of one encoder stage (spec section 4):
+
+1. multi-scale context per stream ``X^ = ReLU(conv1x1([X; up(maxpool2 X); up(maxpool4 X)]))``;
+2. discrepancy ``D = O^ - S^`` (or ``|O^ - S^|``);
+3. reliability map ``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``;
+4. optical gating ``O~ = A * O^``;
+5. A-weighted global average pooling of ``X = [O~; S^; C^]``;
+6. channel recalibration ``X' = sigmoid(W2 relu(W1 z)) * X``;
+7. fused feature ``F`` = sum of the stream chunks of ``X'``;
+8. write-back ``O' = O + sigmoid(conv3x3(F - O^)) * (F - O^)``, the same for SAR.
+"""
+from typing import NamedTuple, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from mmseg.registry import MODELS
+from torch import Tensor
+
+#: Keeps the A-weighted pooling finite where ``A`` is (nearly) zero everywhere.
+POOL_EPS = 1e-6
+
+
+class DCHFOutput(NamedTuple):
+    """What one DCHF block returns; every map is ``B x C x H x W`` unless stated.
+
+    Attributes:
+        opt (Tensor): refined optical feature ``Opt_i`` (the input when write-back is off).
+        sar (Tensor): refined SAR feature ``SAR_i`` (the input when write-back is off).
+        fused (Tensor): fused cross-modal feature ``CM_i^Fuse``.
+        reliability (Tensor | None): reliability map ``A``, ``B x 1 x H x W``; None for
+            the teacher variant (``use_reliability=False``).
+    """
+    opt: Tensor
+    sar: Tensor
+    fused: Tensor
+    reliability: Optional[Tensor]
+
+
+def reliability_weighted_pool(x: Tensor, weight: Optional[Tensor] = None,
+                              eps: float = POOL_EPS) -> Tensor:
+    """Global average pooling where every pixel counts in proportion to ``weight``.
+
+    ``z[b, n] = sum_p weight[b, p] * x[b, n, p] / (sum_p weight[b, p] + eps)``; with
+    ``weight=None`` it is the plain mean over pixels.
+
+    Args:
+        x (Tensor): ``B x N x H x W`` features.
+        weight (Tensor | None): ``B x 1 x H x W`` non-negative pixel weights.
+        eps (float): added to the weight sum.
+
+    Returns:
+        Tensor: ``B x N x 1 x 1`` pooled features.
+    """
+    if weight is None:
+        return x.mean(dim=(2, 3), keepdim=True)
+    total = (x * weight).sum(dim=(2, 3), keepdim=True)
+    return total / (weight.sum(dim=(2, 3), keepdim=True) + eps)
+
+
+def cell_max(x: Tensor, cell: int) -> Tensor:
+    """Max over ``cell x cell`` blocks, given back to every pixel of its block.
+
+    Pooling uses ``ceil_mode`` so a partial block at the bottom/right border (odd
+    sizes, or maps smaller than ``cell``) still forms its own block; the pooled map is
+    then repeated ``cell`` times per side and cropped, so each pixel receives exactly
+    the maximum of the block it lies in (plain resizing of a ceil-sized map to ``H x W``
+    would shift blocks whenever ``H`` is not a multiple of ``cell``).
+
+    Args:
+        x (Tensor): ``B x C x H x W``.
+        cell (int): block side in pixels.
+
+    Returns:
+        Tensor: ``B x C x H x W``.
+    """
+    pooled = F.max_pool2d(x, kernel_size=cell, stride=cell, ceil_mode=True)
+    repeated = F.interpolate(pooled, scale_factor=cell, mode='nearest')
+    return repeated[..., :x.shape[-2], :x.shape[-1]]
+
+
+class MultiScaleContext(nn.Module):
+    """``ReLU(conv1x1([X; cell_max(X, 2); cell_max(X, 4)]))``: ``B x C x H x W`` in and out."""
+
+    cells = (2, 4)
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.proj = nn.Conv2d(channels * (1 + len(self.cells)), channels, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        context = [x] + [cell_max(x, cell) for cell in self.cells]
+        return F.relu(self.proj(torch.cat(context, dim=1)))
+
+
+class ReliabilityMap(nn.Module):
+    """``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``: ``B x C x H x W`` -> ``B x 1 x H x W``."""
+
+    def __init__(self, norm_cfg: dict):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 1, kernel_size=7, padding=3, bias=False)
+        self.norm = build_norm_layer(norm_cfg, 1)[1]
+
+    def forward(self, discrepancy: Tensor) -> Tensor:
+        summary = torch.cat([discrepancy.amax(dim=1, keepdim=True),
+                             discrepancy.mean(dim=1, keepdim=True)], dim=1)
+        return torch.sigmoid(self.norm(self.conv(summary)))
+
+
+class ChannelRecalibration(nn.Module):
+    """``X' = sigmoid(W2 relu(W1 z)) * X`` with ``z`` the pooled ``X``.
+
+    Args:
+        channels (int): ``N``, channels of the concatenated streams.
+        reduction (int): hidden width is ``max(N // reduction, 1)``.
+    """
+
+    def __init__(self, channels: int, reduction: int):
+        super().__init__()
+        hidden = max(channels // reduction, 1)
+        self.squeeze = nn.Conv2d(channels, hidden, 1)
+        self.excite = nn.Conv2d(hidden, channels, 1)
+
+    def forward(self, x: Tensor, pooled: Tensor) -> Tensor:
+        """``x``: ``B x N x H x W``; ``pooled``: ``B x N x 1 x 1`` -> ``B x N x H x W``."""
+        return x * torch.sigmoid(self.excite(F.relu(self.squeeze(pooled))))
+
+
+class WriteBackGate(nn.Module):
+    """``X' = X + sigmoid(conv3x3(F - X^)) * (F - X^)``: all ``B x C x H x W``."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.gate = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: Tensor, context: Tensor, fused: Tensor) -> Tensor:
+        residual = fused - context
+        return x + torch.sigmoid(self.gate(residual)) * residual
+
+
+@MODELS.register_module()
+class DCHF(BaseModule):
+    """Discrepancy-conditioned hybrid fusion of one encoder stage.
+
+    Args:
+        channels (int): ``C``, channels of every stream at this stage.
+        with_cross_modal (bool): a cross-modal stream ``cm`` is fused too (stages 2-4);
+            False at stage 1, where ``CM_1^Fuse`` does not exist yet.
+        use_reliability (bool): build the reliability map ``A``. False is the teacher
+            variant: ``O~ = O^``, plain GAP, ``reliability`` returned as None.
+        weighted_pool (bool): pool with ``A`` as pixel weights (the paper's weighted GAP);
+            False pools plainly while keeping the optical gating (the ablation). Has no
+            effect when ``use_reliability=False``.
+        discrepancy (str): ``'difference'`` (``O^ - S^``, the spec) or ``'absolute'``
+            (``|O^ - S^|``, [ours]).
+        reduction (int): channel reduction of the recalibration MLP.
+        norm_cfg (dict): norm after the 7x7 reliability conv.
+        init_cfg (dict | None): mmengine init config.
+        write_back (bool): refine the optical and SAR streams with the fused feature
+            (step 8). False [ours] returns the input streams unchanged and builds no
+            write-back convs, for users that only need the fused map (``DCHFNeck``).
+
+    Shapes: ``opt, sar, cm``: ``B x C x H x W`` (any ``H, W >= 1``) -> :class:`DCHFOutput`.
+    """
+
+    def __init__(self, channels: int, with_cross_modal: bool, use_reliability: bool = True,
+                 weighted_pool: bool = True, discrepancy: str = 'difference',
+                 reduction: int = 16, norm_cfg: dict = dict(type='BN'), init_cfg=None,
+                 write_back: bool = True):
+        super().__init__(init_cfg=init_cfg)
+        if discrepancy not in ('difference', 'absolute'):
+            raise ValueError(f"discrepancy must be 'difference' or 'absolute', "
+                             f'got {discrepancy!r}')
+        self.with_cross_modal = with_cross_modal
+        self.weighted_pool = weighted_pool
+        self.discrepancy = discrepancy
+        self.num_streams = 3 if with_cross_modal else 2
+        self.opt_context = MultiScaleContext(channels)
+        self.sar_context = MultiScaleContext(channels)
+        self.cm_context = MultiScaleContext(channels) if with_cross_modal else None
+        self.reliability = ReliabilityMap(norm_cfg) if use_reliability else None
+        self.recalibration = ChannelRecalibration(channels * self.num_streams, reduction)
+        self.opt_write_back = WriteBackGate(channels) if write_back else None
+        self.sar_write_back = WriteBackGate(channels) if write_back else None
+
+    def _discrepancy(self, opt_context: Tensor, sar_context: Tensor) -> Tensor:
+        difference = opt_context - sar_context
+        return difference.abs() if self.discrepancy == 'absolute' else difference
+
+    def forward(self, opt: Tensor, sar: Tensor, cm: Optional[Tensor] = None) -> DCHFOutput:
+        """Fuse one stage.
+
+        Args:
+            opt (Tensor): optical feature ``O``, ``B x C x H x W``.
+            sar (Tensor): SAR feature ``S``, ``B x C x H x W``.
+            cm (Tensor | None): cross-modal feature ``C``, ``B x C x H x W``; given iff
+                ``with_cross_modal``.
+
+        Returns:
+            DCHFOutput: ``opt``, ``sar``, ``fused`` (``B x C x H x W``) and
+            ``reliability`` (``B x 1 x H x W`` or None).
+        """
+        if (cm is not None) != self.with_cross_modal:
+            raise ValueError(f'DCHF(with_cross_modal={self.with_cross_modal}) got '
+                             f'cm={"a tensor" if cm is not None else "None"}')
+        opt_context = self.opt_context(opt)
+        sar_context = self.sar_context(sar)
+        if self.reliability is None:
+            reliability = pool_weight = None
+            streams = [opt_context, sar_context]
+        else:
+            reliability = self.reliability(self._discrepancy(opt_context, sar_context))
+            pool_weight = reliability if self.weighted_pool else None
+            streams = [reliability * opt_context, sar_context]
+        if cm is not None:
+            streams.append(self.cm_context(cm))
+        stacked = torch.cat(streams, dim=1)
+        recalibrated = self.recalibration(
+            stacked, reliability_weighted_pool(stacked, pool_weight))
+        batch, _, height, width = opt.shape
+        fused = recalibrated.view(batch, self.num_streams, -1, height, width).sum(dim=1)
+        if self.opt_write_back is not None:
+            opt = self.opt_write_back(opt, opt_context, fused)
+            sar = self.sar_write_back(sar, sar_context, fused)
+        return DCHFOutput(opt=opt, sar=sar, fused=fused, reliability=reliability)

@@ -1,0 +1,5 @@
+"""Losses of EDC: cloud-weighted reconstruction and cloud-masked distillation."""
+from .cloud_weighted_charbonnier_loss import CloudWeightedCharbonnierLoss
+from .masked_distillation_loss import MaskedFeatureDistillationLoss, masked_mean
+
+__all__ = ['CloudWeightedCharbonnierLoss', 'MaskedFeatureDistillationLoss', 'masked_mean']

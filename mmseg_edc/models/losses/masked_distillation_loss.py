@@ -1,0 +1,82 @@
+"""Cloud-mask-guided feature distillation from the teacher's to the student's decoder."""
+from typing import Optional
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+def masked_mean(values: Tensor, mask: Optional[Tensor]) -> Tensor:
+    """Mean of ``values`` over the entries ``mask`` keeps, 0 when it keeps none.
+
+    ``sum(mask * values) / max(sum(mask) * C, 1)``: the mask is broadcast over the
+    ``C`` channels, so the result is a mean over kept (pixel, channel) entries. With an
+    empty mask the numerator is ``0 * values``, a zero that stays connected to the
+    graph (every parameter gets a zero gradient, as DDP needs).
+
+    Args:
+        values (Tensor): ``B x C x H x W``.
+        mask (Tensor | None): ``B x 1 x H x W`` in [0, 1]; None keeps everything.
+
+    Returns:
+        Tensor: scalar.
+    """
+    if mask is None:
+        return values.mean()
+    mask = mask.to(values.dtype)
+    total = (values * mask).sum()
+    return total / (mask.sum() * values.shape[1]).clamp(min=1)
+
+
+def resize_mask(mask: Tensor, size) -> Tensor:
+    """Nearest-resize a ``B x 1 x h x w`` mask to ``size`` as float (a no-op if equal)."""
+    mask = mask.float()
+    if tuple(mask.shape[-2:]) == tuple(size):
+        return mask
+    return F.interpolate(mask, size=tuple(size), mode='nearest')
+
+
+@MODELS.register_module()
+class MaskedFeatureDistillationLoss(nn.Module):
+    """Mean squared feature error over the clear pixels: ``mean((1 - M) (F_s - F_t)^2)``.
+
+    Normalisation: the masked sum is divided by (number of clear pixels x channels),
+    clamped to at least 1, i.e. the mean over clear (pixel, channel) entries. An
+    all-cloud batch gives a graph-connected zero. The teacher feature is detached.
+
+    Args:
+        loss_weight (float): multiplier of the loss.
+        loss_name (str): key in the loss dict; must start with ``loss_``.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_distill'):
+        super().__init__()
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(self, student_feat: Tensor, teacher_feat: Tensor, cloud_mask: Tensor,
+                valid_mask: Optional[Tensor] = None) -> Tensor:
+        """Distillation loss.
+
+        Args:
+            student_feat (Tensor): ``B x C x H x W``.
+            teacher_feat (Tensor): ``B x C x H x W``, detached here.
+            cloud_mask (Tensor): ``B x 1 x h x w``, 1 = cloud, any grid (nearest-resized
+                to ``H x W``).
+            valid_mask (Tensor | None): ``B x 1 x h' x w'``, 0 on pixels to leave out
+                altogether (e.g. batch padding), nearest-resized likewise.
+
+        Returns:
+            Tensor: scalar.
+        """
+        size = student_feat.shape[-2:]
+        keep = 1 - resize_mask(cloud_mask, size)
+        if valid_mask is not None:
+            keep = keep * resize_mask(valid_mask, size)
+        squared = (student_feat - teacher_feat.detach()).pow(2)
+        return self.loss_weight * masked_mean(squared, keep)
+
+    @property
+    def loss_name(self) -> str:
+        return self._loss_name

@@ -1,0 +1,60 @@
+"""EDCSegHead: logits, distillation feature and the loss on a coarser label grid."""
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+CHANNELS = [4, 8, 16, 32]
+
+
+def build(**kwargs):
+    return MODELS.build(dict(type='EDCSegHead', in_channels=CHANNELS, num_classes=6,
+                             decoder_channels=(16, 8, 8, 4, 4), **kwargs))
+
+
+def label_sample(label, **metainfo):
+    sample = SegDataSample(metainfo=metainfo)
+    sample.gt_sem_seg = PixelData(data=label[None])
+    return sample
+
+
+def test_logits_and_feature_at_full_resolution(pyramid):
+    head = build()
+    logits, feature = head.forward_with_features(pyramid(160, 160))
+    assert logits.shape == (2, 6, 160, 160) and feature.shape == (2, 4, 160, 160)
+    assert head.conv_seg.kernel_size == (3, 3)
+    assert torch.equal(head(pyramid(160, 160)), logits)
+    assert head(pyramid(150, 170), output_size=(150, 170)).shape == (2, 6, 150, 170)
+
+
+def test_loss_by_feat_takes_logits_to_the_coarser_label_grid():
+    head = build()
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 6, 160, 160, generator=gen)
+    labels = torch.randint(0, 6, (2, 48, 48), generator=gen)
+    labels[0, :5] = 255
+    labels[1, :, -3:] = 255
+    samples = [label_sample(label) for label in labels]
+    losses = head.loss_by_feat(logits, samples)
+    on_label_grid = F.interpolate(logits, size=(48, 48), mode='bilinear',
+                                  align_corners=False)
+    expected = F.cross_entropy(on_label_grid, labels, ignore_index=255)
+    assert torch.allclose(losses['loss_ce'], expected, atol=1e-5)
+    assert 0 <= losses['acc_seg'] <= 100
+
+
+def test_loss_decodes_to_the_padded_size_and_backpropagates(pyramid):
+    head = build()
+    samples = [label_sample(torch.randint(0, 6, (48, 48)), img_shape=(150, 160),
+                            pad_shape=(160, 160)) for _ in range(2)]
+    losses = head.loss(pyramid(160, 160), samples, train_cfg=dict())
+    assert set(losses) == {'loss_ce', 'acc_seg'}
+    losses['loss_ce'].backward()
+    assert all(p.grad is not None for p in head.parameters())
+
+
+def test_predict_decodes_to_the_slide_window(pyramid):
+    head = build().eval()
+    metas = [dict(img_shape=torch.Size([150, 170]), pad_shape=(160, 192))] * 2
+    assert head.predict(pyramid(150, 170), metas, test_cfg=dict()).shape == (2, 6, 150, 170)
