@@ -2,7 +2,7 @@
 
 Examples::
 
-    python tools/train.py configs/references/fcn_r18-tiny_early-fusion_1xb8-2k_generated-m3mcr-160x160.py
+    python tools/train.py configs/references/upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160.py
     python tools/train.py CONFIG --work-dir work_dirs/run1 --resume --amp
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch
 """
