@@ -11,7 +11,7 @@ One DCHF block fuses the three streams of one encoder stage (spec section 4):
 7. fused feature ``F`` = sum of the stream chunks of ``X'``;
 8. write-back ``O' = O + sigmoid(conv3x3(F - O^)) * (F - O^)``, the same for SAR.
 """
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -160,9 +160,11 @@ class DCHF(BaseModule):
         reduction (int): channel reduction of the recalibration MLP.
         norm_cfg (dict): norm after the 7x7 reliability conv.
         init_cfg (dict | None): mmengine init config.
-        write_back (bool): refine the optical and SAR streams with the fused feature
-            (step 8). False [ours] returns the input streams unchanged and builds no
-            write-back convs, for users that only need the fused map (``DCHFNeck``).
+        write_back (bool | Sequence[str]): which streams (``'opt'``, ``'sar'``) are
+            refined with the fused feature (step 8); True means both. A stream left out
+            [ours] is returned unchanged and gets no write-back conv: for users that
+            only need the fused map (``DCHFNeck``), and for the last stage, whose
+            refined SAR (and, without a cloud-removal head, optical) map feeds nothing.
 
     Shapes: ``opt, sar, cm``: ``B x C x H x W`` (any ``H, W >= 1``) -> :class:`DCHFOutput`.
     """
@@ -170,7 +172,7 @@ class DCHF(BaseModule):
     def __init__(self, channels: int, with_cross_modal: bool, use_reliability: bool = True,
                  weighted_pool: bool = True, discrepancy: str = 'difference',
                  reduction: int = 16, norm_cfg: dict = dict(type='BN'), init_cfg=None,
-                 write_back: bool = True):
+                 write_back: Union[bool, Sequence[str]] = True):
         super().__init__(init_cfg=init_cfg)
         if discrepancy not in ('difference', 'absolute'):
             raise ValueError(f"discrepancy must be 'difference' or 'absolute', "
@@ -184,8 +186,12 @@ class DCHF(BaseModule):
         self.cm_context = MultiScaleContext(channels) if with_cross_modal else None
         self.reliability = ReliabilityMap(norm_cfg) if use_reliability else None
         self.recalibration = ChannelRecalibration(channels * self.num_streams, reduction)
-        self.opt_write_back = WriteBackGate(channels) if write_back else None
-        self.sar_write_back = WriteBackGate(channels) if write_back else None
+        streams = {True: ('opt', 'sar'), False: ()}.get(write_back, write_back)
+        if not set(streams) <= {'opt', 'sar'}:
+            raise ValueError(f"write_back must be a bool or a subset of ('opt', 'sar'), "
+                             f'got {write_back!r}')
+        self.opt_write_back = WriteBackGate(channels) if 'opt' in streams else None
+        self.sar_write_back = WriteBackGate(channels) if 'sar' in streams else None
 
     def _discrepancy(self, opt_context: Tensor, sar_context: Tensor) -> Tensor:
         difference = opt_context - sar_context
@@ -225,5 +231,6 @@ class DCHF(BaseModule):
         fused = recalibrated.view(batch, self.num_streams, -1, height, width).sum(dim=1)
         if self.opt_write_back is not None:
             opt = self.opt_write_back(opt, opt_context, fused)
+        if self.sar_write_back is not None:
             sar = self.sar_write_back(sar, sar_context, fused)
         return DCHFOutput(opt=opt, sar=sar, fused=fused, reliability=reliability)

@@ -1,0 +1,442 @@
+"""Window attention and carrier-token (hierarchical) attention for the EDC hybrid stream.
+
+Implemented from the EDC spec (section 3, "Carrier-token attention"), not from any
+existing code base. Token layout inside a stage: the padded ``B x C x Hp x Wp`` map is
+partitioned once into ``B x nW x k*k x C`` window tokens (``nW`` windows of ``k x k``)
+and carrier tokens are kept as ``B x nW x T x C`` (``T = ct * ct`` per window). Every
+block is pointwise outside its attention, and windows are never shifted, so the stage
+partitions once on entry and reverses once on exit.
+
+Padding and masking: a ``H x W`` map is padded at the bottom/right to the next multiple
+of ``k``. Padded local tokens, and carrier tokens whose pooling bin holds padding only,
+never act as attention keys (boolean ``attn_mask`` of
+:func:`torch.nn.functional.scaled_dot_product_attention`); they still act as queries,
+and what they compute is cropped away. Carrier tokens are pooled with a masked
+(weighted) mean, so a bin that straddles the border averages its valid pixels only and
+padding never dilutes a token.
+"""
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks.drop import DropPath
+from torch import Tensor
+
+#: Keeps the masked mean of a carrier bin finite where its weights sum to zero.
+POOL_EPS = 1e-6
+
+
+def normalised_grid(rows: int, cols: int, device=None,
+                    dtype: torch.dtype = torch.float32) -> Tensor:
+    """Pixel-centre coordinates of a ``rows x cols`` grid, scaled to ``(-1, 1)``.
+
+    Row ``i`` lies at ``(2 * i + 1) / rows - 1`` (a single row at 0), so the values
+    depend on the grid shape only, never on a size fixed at construction.
+
+    Returns:
+        Tensor: ``1 x 2 x rows x cols`` with ``(y, x)`` in the channel dimension.
+    """
+    ys = (torch.arange(rows, device=device, dtype=dtype) * 2 + 1) / rows - 1
+    xs = (torch.arange(cols, device=device, dtype=dtype) * 2 + 1) / cols - 1
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+    return torch.stack([grid_y, grid_x]).unsqueeze(0)
+
+
+def window_partition(x: Tensor, window: int) -> Tensor:
+    """Split a map into non-overlapping windows of tokens (one copy at most).
+
+    Args:
+        x (Tensor): ``B x C x (rows * window) x (cols * window)``.
+        window (int): window side ``k``.
+
+    Returns:
+        Tensor: ``B x (rows * cols) x (k * k) x C``, windows in row-major order and
+        tokens row-major inside each window.
+    """
+    batch, channels, height, width = x.shape
+    rows, cols = height // window, width // window
+    x = x.view(batch, channels, rows, window, cols, window).permute(0, 2, 4, 3, 5, 1)
+    return x.reshape(batch, rows * cols, window * window, channels)
+
+
+def window_reverse(tokens: Tensor, rows: int, cols: int, window: int) -> Tensor:
+    """Inverse of :func:`window_partition`.
+
+    Args:
+        tokens (Tensor): ``B x (rows * cols) x (k * k) x C``.
+
+    Returns:
+        Tensor: ``B x C x (rows * k) x (cols * k)``.
+    """
+    batch, channels = tokens.shape[0], tokens.shape[-1]
+    x = tokens.view(batch, rows, cols, window, window, channels).permute(0, 5, 1, 3, 2, 4)
+    return x.reshape(batch, channels, rows * window, cols * window)
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Window and carrier-token layout of one ``height x width`` map, built per forward.
+
+    Args:
+        height (int): runtime map height ``H``.
+        width (int): runtime map width ``W``.
+        window (int): window side ``k``.
+        carrier (int): carrier tokens per window side ``ct`` (0: no carrier tokens).
+
+    The map is padded to ``rows * k x cols * k`` with ``rows = ceil(H / k)``. Carrier
+    tokens come from adaptive average pooling of the padded map to
+    ``rows * ct x cols * ct``: because the padded size is a multiple of ``k``, every
+    pooling bin lies inside one window, each window gets exactly ``ct x ct`` tokens, and
+    bin size and stride follow from the runtime size (``k = 7, ct = 2``: bins of 4 at
+    offsets 0 and 3 of each window).
+    """
+
+    height: int
+    width: int
+    window: int
+    carrier: int = 0
+
+    def __post_init__(self):
+        if self.carrier > self.window:
+            raise ValueError(f'{self.carrier} carrier tokens per side do not fit a '
+                             f'window of {self.window}')
+
+    @property
+    def rows(self) -> int:
+        return math.ceil(self.height / self.window)
+
+    @property
+    def cols(self) -> int:
+        return math.ceil(self.width / self.window)
+
+    @property
+    def num_windows(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def num_carriers(self) -> int:
+        """Carrier tokens of the whole map: ``nW * ct * ct``."""
+        return self.num_windows * self.carrier ** 2
+
+    @property
+    def padding(self) -> Tuple[int, int, int, int]:
+        """``(left, right, top, bottom)`` padding, as :func:`F.pad` takes it."""
+        return (0, self.cols * self.window - self.width,
+                0, self.rows * self.window - self.height)
+
+    @property
+    def is_padded(self) -> bool:
+        return any(self.padding)
+
+    def valid_map(self, device=None) -> Tensor:
+        """``1 x 1 x Hp x Wp`` float map, 1 on the original pixels, 0 on padding."""
+        valid = torch.ones(1, 1, self.height, self.width, device=device)
+        return F.pad(valid, self.padding)
+
+    def local_valid(self, device=None) -> Optional[Tensor]:
+        """``nW x k*k`` bool, True for tokens of original pixels; None without padding."""
+        if not self.is_padded:
+            return None
+        return window_partition(self.valid_map(device), self.window)[0, ..., 0] > 0
+
+    def carrier_valid(self, device=None) -> Optional[Tensor]:
+        """``nW x ct*ct`` bool, True where a bin holds an original pixel; None if all do."""
+        if not self.is_padded:
+            return None
+        occupied = F.adaptive_max_pool2d(
+            self.valid_map(device), (self.rows * self.carrier, self.cols * self.carrier))
+        valid = window_partition(occupied, self.carrier)[0, ..., 0] > 0
+        return None if bool(valid.all()) else valid
+
+    def carrier_coords(self, device=None, dtype: torch.dtype = torch.float32) -> Tensor:
+        """``1 x nW x ct*ct x 2`` coordinates of the carrier tokens on the carrier grid."""
+        grid = normalised_grid(self.rows * self.carrier, self.cols * self.carrier,
+                               device, dtype)
+        return window_partition(grid, self.carrier)
+
+    def carrier_index(self, device=None) -> Tensor:
+        """``k*k`` long: the carrier token (of its window) each local token lies under.
+
+        Nearest upsampling of ``ct x ct`` to ``k x k``; local row ``i`` maps to carrier
+        row ``floor(i * ct / k)``, whose pooling bin contains row ``i``.
+        """
+        cells = torch.arange(self.window, device=device) * self.carrier // self.window
+        return (cells[:, None] * self.carrier + cells[None, :]).flatten()
+
+
+class PositionalMLP(nn.Module):
+    """Positional embedding from normalised 2-D coordinates: ``... x 2 -> ... x C``."""
+
+    def __init__(self, dim: int, hidden: int = 512):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(inplace=True),
+                                 nn.Linear(hidden, dim))
+
+    def forward(self, coords: Tensor) -> Tensor:
+        return self.mlp(coords)
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """Self-attention inside each of ``N`` independent token sequences per sample.
+
+    Args:
+        dim (int): token channels ``C``.
+        num_heads (int): heads; ``C`` must be divisible by it.
+        qkv_bias (bool): bias on the query/key/value projection.
+    """
+
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True):
+        super().__init__()
+        if dim % num_heads:
+            raise ValueError(f'{dim} channels do not split into {num_heads} heads')
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x: Tensor, key_valid: Optional[Tensor] = None) -> Tensor:
+        """Attend.
+
+        Args:
+            x (Tensor): ``B x N x L x C``.
+            key_valid (Tensor | None): ``N x L`` bool; False keys get no attention.
+
+        Returns:
+            Tensor: ``B x N x L x C``.
+        """
+        batch, num_seq, length, channels = x.shape
+        qkv = self.qkv(x).view(batch * num_seq, length, 3, self.num_heads, -1)
+        query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        mask = None
+        if key_valid is not None:
+            mask = key_valid.expand(batch, num_seq, length).reshape(
+                batch * num_seq, 1, 1, length)
+        out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask)
+        out = out.transpose(1, 2).reshape(batch, num_seq, length, channels)
+        return self.proj(out)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm self-attention and MLP, each with a residual and stochastic depth.
+
+    Shapes: ``B x N x L x C`` in and out; ``key_valid`` as in
+    :class:`MultiHeadSelfAttention`. Stochastic depth drops whole samples (dim 0).
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
+                 qkv_bias: bool = True, drop_path: float = 0.):
+        super().__init__()
+        hidden = int(dim * mlp_ratio)
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = MultiHeadSelfAttention(dim, num_heads, qkv_bias)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x: Tensor, key_valid: Optional[Tensor] = None) -> Tensor:
+        x = x + self.drop_path(self.attn(self.norm1(x), key_valid))
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+class WindowAttentionBlock(nn.Module):
+    """Positional embedding, then a transformer block inside every window.
+
+    When carrier tokens are given they are put in front of the window's local tokens
+    for the attention and split off again afterwards.
+    """
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
+                 qkv_bias: bool = True, drop_path: float = 0., pos_hidden: int = 512):
+        super().__init__()
+        self.pos = PositionalMLP(dim, pos_hidden)
+        self.block = TransformerBlock(dim, num_heads, mlp_ratio, qkv_bias, drop_path)
+
+    def forward(self, local: Tensor, local_coords: Tensor,
+                key_valid: Optional[Tensor] = None,
+                carriers: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
+        """Run one block.
+
+        Args:
+            local (Tensor): ``B x nW x k*k x C`` window tokens.
+            local_coords (Tensor): ``k*k x 2`` coordinates inside a window.
+            key_valid (Tensor | None): ``nW x (T + k*k)`` bool (``T = 0`` without
+                carriers), carrier part first.
+            carriers (Tensor | None): ``B x nW x T x C`` carrier tokens.
+
+        Returns:
+            tuple: local tokens ``B x nW x k*k x C`` and carrier tokens
+            ``B x nW x T x C`` (None when none were given).
+        """
+        local = local + self.pos(local_coords)
+        if carriers is None:
+            return self.block(local, key_valid), None
+        num_carriers = carriers.shape[2]
+        joint = self.block(torch.cat([carriers, local], dim=2), key_valid)
+        return joint[:, :, num_carriers:], joint[:, :, :num_carriers]
+
+
+class CarrierTokenBlock(nn.Module):
+    """Hierarchical attention block: global attention over all carrier tokens of the
+    image (own positional embedding, pre-norms and residuals), then window attention
+    over each window's carrier tokens followed by its local tokens."""
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.,
+                 qkv_bias: bool = True, drop_path: float = 0., pos_hidden: int = 512):
+        super().__init__()
+        self.carrier_pos = PositionalMLP(dim, pos_hidden)
+        self.carrier_block = TransformerBlock(dim, num_heads, mlp_ratio, qkv_bias, drop_path)
+        self.window_block = WindowAttentionBlock(dim, num_heads, mlp_ratio, qkv_bias,
+                                                 drop_path, pos_hidden)
+
+    def forward(self, local: Tensor, carriers: Tensor, local_coords: Tensor,
+                carrier_coords: Tensor, window_valid: Optional[Tensor],
+                carrier_valid: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Run one block.
+
+        Args:
+            local (Tensor): ``B x nW x k*k x C``.
+            carriers (Tensor): ``B x nW x T x C``.
+            local_coords (Tensor): ``k*k x 2``.
+            carrier_coords (Tensor): ``1 x nW x T x 2``.
+            window_valid (Tensor | None): ``nW x (T + k*k)`` bool key mask.
+            carrier_valid (Tensor | None): ``1 x (nW * T)`` bool key mask.
+
+        Returns:
+            tuple: ``local`` and ``carriers``, shapes unchanged.
+        """
+        batch, num_windows, num_carriers, channels = carriers.shape
+        carriers = carriers + self.carrier_pos(carrier_coords)
+        carriers = self.carrier_block(
+            carriers.reshape(batch, 1, num_windows * num_carriers, channels), carrier_valid)
+        return self.window_block(local, local_coords, window_valid,
+                                 carriers.view(batch, num_windows, num_carriers, channels))
+
+
+class CarrierTokenizer(nn.Module):
+    """Create the carrier tokens of one stage: depthwise 3x3 conv, then a per-window
+    (masked, optionally weighted) average pool to ``ct x ct`` tokens.
+
+    The conv runs on the unpadded map, so its zero padding is the image border and
+    never reads padded content.
+    """
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.cue = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+
+    def forward(self, x: Tensor, geometry: WindowGeometry,
+                weight: Optional[Tensor] = None) -> Tensor:
+        """Pool carrier tokens.
+
+        Args:
+            x (Tensor): ``B x C x H x W`` unpadded stage input.
+            geometry (WindowGeometry): layout of ``x``.
+            weight (Tensor | None): ``B x 1 x h x w`` non-negative pixel weights of any
+                size (area-resized to ``H x W``); None weighs valid pixels equally.
+
+        Returns:
+            Tensor: ``B x nW x ct*ct x C``; 0 for tokens whose bin is padding only.
+        """
+        cue = self.cue(x)
+        grid = (geometry.rows * geometry.carrier, geometry.cols * geometry.carrier)
+        if weight is None and not geometry.is_padded:
+            pooled = F.adaptive_avg_pool2d(cue, grid)
+        else:
+            if weight is None:
+                weight = cue.new_ones(1, 1, geometry.height, geometry.width)
+            else:
+                weight = F.adaptive_avg_pool2d(weight.to(cue.dtype), cue.shape[-2:])
+            weighted_sum = F.adaptive_avg_pool2d(F.pad(cue * weight, geometry.padding), grid)
+            weight_sum = F.adaptive_avg_pool2d(F.pad(weight, geometry.padding), grid)
+            pooled = weighted_sum / weight_sum.clamp_min(POOL_EPS)
+        return window_partition(pooled, geometry.carrier)
+
+
+class HierarchicalAttentionStage(nn.Module):
+    """One attention stage over a ``B x C x H x W`` map of any size.
+
+    With ``carrier_tokens > 0`` every block is a :class:`CarrierTokenBlock`; with 0 the
+    stage is plain (non-shifted) window attention. The map is padded once on entry and
+    cropped once on exit, so the output has the input's size.
+
+    Args:
+        dim (int): channels ``C``.
+        depth (int): number of blocks.
+        num_heads (int): attention heads.
+        window_size (int): window side ``k``.
+        carrier_tokens (int): carrier tokens per window side ``ct``; 0 disables them.
+        carrier_upsample (bool): after the last block, add each window's carrier tokens,
+            nearest-upsampled to ``k x k``, to its local tokens (spec step 5).
+        mlp_ratio (float): MLP hidden width over ``C``.
+        qkv_bias (bool): bias on the query/key/value projections.
+        drop_path (Sequence[float]): stochastic depth rate per block.
+        pos_hidden (int): hidden width of the positional MLPs.
+    """
+
+    def __init__(self, dim: int, depth: int, num_heads: int, window_size: int = 7,
+                 carrier_tokens: int = 2, carrier_upsample: bool = True,
+                 mlp_ratio: float = 4., qkv_bias: bool = True,
+                 drop_path: Sequence[float] = (), pos_hidden: int = 512):
+        super().__init__()
+        drop_path = list(drop_path) or [0.] * depth
+        if len(drop_path) != depth:
+            raise ValueError(f'{len(drop_path)} drop-path rates for {depth} blocks')
+        self.window_size = window_size
+        self.carrier_tokens = carrier_tokens
+        self.carrier_upsample = carrier_upsample and carrier_tokens > 0
+        block_type = CarrierTokenBlock if carrier_tokens else WindowAttentionBlock
+        self.tokenizer = CarrierTokenizer(dim) if carrier_tokens else None
+        self.blocks = nn.ModuleList(
+            block_type(dim, num_heads, mlp_ratio, qkv_bias, rate, pos_hidden)
+            for rate in drop_path)
+
+    def forward(self, x: Tensor, token_weight: Optional[Tensor] = None) -> Tensor:
+        """Run the stage.
+
+        Args:
+            x (Tensor): ``B x C x H x W``.
+            token_weight (Tensor | None): ``B x 1 x h x w`` pixel weights for the
+                carrier-token pooling (see :class:`CarrierTokenizer`).
+
+        Returns:
+            Tensor: ``B x C x H x W``.
+        """
+        if token_weight is not None and self.tokenizer is None:
+            raise ValueError('token_weight needs a stage with carrier tokens')
+        height, width = x.shape[-2:]
+        geometry = WindowGeometry(height, width, self.window_size, self.carrier_tokens)
+        local = window_partition(F.pad(x, geometry.padding) if geometry.is_padded else x,
+                                 self.window_size)
+        local_coords = normalised_grid(self.window_size, self.window_size, x.device,
+                                       x.dtype).flatten(2)[0].t()
+        local_valid = geometry.local_valid(x.device)
+        if self.tokenizer is None:
+            for block in self.blocks:
+                local, _ = block(local, local_coords, local_valid)
+        else:
+            local = self._carrier_blocks(x, local, local_coords, local_valid, geometry,
+                                         token_weight)
+        out = window_reverse(local, geometry.rows, geometry.cols, self.window_size)
+        return out[..., :height, :width] if geometry.is_padded else out
+
+    def _carrier_blocks(self, x: Tensor, local: Tensor, local_coords: Tensor,
+                        local_valid: Optional[Tensor], geometry: WindowGeometry,
+                        token_weight: Optional[Tensor]) -> Tensor:
+        """Create carrier tokens and run every block; ``local``: ``B x nW x k*k x C``."""
+        carriers = self.tokenizer(x, geometry, token_weight)
+        carrier_coords = geometry.carrier_coords(x.device, x.dtype)
+        carrier_valid = geometry.carrier_valid(x.device)
+        window_valid = None
+        if local_valid is not None:
+            carrier_part = (carrier_valid if carrier_valid is not None else
+                            local_valid.new_ones(geometry.num_windows, carriers.shape[2]))
+            window_valid = torch.cat([carrier_part, local_valid], dim=1)
+        global_valid = None if carrier_valid is None else carrier_valid.view(1, -1)
+        for block in self.blocks:
+            local, carriers = block(local, carriers, local_coords, carrier_coords,
+                                    window_valid, global_valid)
+        if self.carrier_upsample:
+            local = local + carriers[:, :, geometry.carrier_index(x.device)]
+        return local

@@ -1,0 +1,334 @@
+"""Per-modality encoder streams that :class:`EDCBackbone` runs one stage at a time.
+
+A stream exposes ``channels`` (the four stage widths) and
+``forward_stage(index, x)``: stage ``index`` (0-based; the spec's stage ``index + 1``)
+maps the previous stage's map (the image for ``index == 0``) to this stage's map,
+entry downsampling included. A stream built with ``first_stage = s`` has no modules
+for the stages before ``s``: the cross-modal stream starts at ``first_stage = 1`` from
+the stage-1 fused map.
+
+* :class:`EDCHybridStream`: the native FasterViT-0-like conv/attention hybrid.
+* :class:`EDCStreamAdapter`: the same interface over a staged mmseg/mmpretrain backbone
+  (``MixVisionTransformer``, ``ConvNeXt``).
+"""
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmcv.cnn.bricks.drop import DropPath
+from mmengine.model import BaseModule
+from mmseg.models.utils import nlc_to_nchw
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .carrier_token_attention import HierarchicalAttentionStage
+
+NUM_STAGES = 4
+
+
+class ChannelLayerNorm(nn.LayerNorm):
+    """LayerNorm over the channels of a ``B x C x H x W`` map (shape unchanged)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight,
+                         self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class ResidualConvBlock(nn.Module):
+    """``x + drop_path(BN(conv3x3(GELU(BN(conv3x3(x))))))``: ``B x C x H x W`` in and out."""
+
+    def __init__(self, channels: int, norm_cfg: dict, drop_path: float = 0.):
+        super().__init__()
+        self.conv1 = ConvModule(channels, channels, 3, padding=1, norm_cfg=norm_cfg,
+                                act_cfg=dict(type='GELU'))
+        self.conv2 = ConvModule(channels, channels, 3, padding=1, norm_cfg=norm_cfg,
+                                act_cfg=None)
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.drop_path(self.conv2(self.conv1(x)))
+
+
+def conv_stem(in_channels: int, channels: int, norm_cfg: dict) -> nn.Sequential:
+    """Two 3x3 stride-2 conv + BN + ReLU: ``B x in x H x W -> B x C x ceil(H/4) x ceil(W/4)``."""
+    return nn.Sequential(
+        ConvModule(in_channels, channels, 3, stride=2, padding=1, norm_cfg=norm_cfg),
+        ConvModule(channels, channels, 3, stride=2, padding=1, norm_cfg=norm_cfg))
+
+
+def channel_norm_downsample(in_channels: int, out_channels: int) -> nn.Sequential:
+    """LayerNorm over channels, then 3x3 stride-2 conv:
+    ``B x in x H x W -> B x out x ceil(H/2) x ceil(W/2)``."""
+    return nn.Sequential(
+        ChannelLayerNorm(in_channels),
+        nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1, bias=False))
+
+
+class StreamStage(nn.Module):
+    """Entry (stem or downsample) followed by the stage's blocks."""
+
+    def __init__(self, entry: nn.Module, body: nn.Module):
+        super().__init__()
+        self.entry = entry
+        self.body = body
+
+    def forward(self, x: Tensor, token_weight: Optional[Tensor] = None) -> Tensor:
+        x = self.entry(x)
+        return self.body(x) if token_weight is None else self.body(x, token_weight)
+
+
+@MODELS.register_module()
+class EDCHybridStream(BaseModule):
+    """Native FasterViT-0-like stream (spec section 3).
+
+    ========  ======  ========  =====================================================
+    stage     stride  channels  blocks
+    ========  ======  ========  =====================================================
+    stem      4       C1        two 3x3 s2 conv + BN + ReLU
+    1         4       C1        residual conv blocks (conv3x3-BN-GELU-conv3x3-BN + x)
+    2         8       C2        residual conv blocks
+    3         16      C3        carrier-token attention (window attention if disabled)
+    4         32      C4        window attention
+    ========  ======  ========  =====================================================
+
+    Stages 2-4 enter through LayerNorm over channels + 3x3 stride-2 conv. Every
+    stride-2 op uses padding 1, so stage ``i`` of a ``H x W`` image is
+    ``ceil(H / 2^(i+1)) x ceil(W / 2^(i+1))`` (``i`` 1-based), any ``H, W``.
+
+    Args:
+        in_channels (int | None): image bands; None only when ``first_stage > 0``.
+        embed_dims (Sequence[int]): ``C1..C4``.
+        depths (Sequence[int]): blocks per stage.
+        num_heads (Sequence[int]): heads of stages 3 and 4.
+        window_size (int): attention window side.
+        carrier_token_size (int): carrier tokens per window side in stage 3.
+        use_carrier_tokens (bool): False makes stage 3 plain window attention (ablation).
+        carrier_token_upsample (bool): spec step 5 at the end of stage 3.
+        mlp_ratio (float): transformer MLP ratio.
+        qkv_bias (bool): bias on the query/key/value projections.
+        drop_path_rate (float): stochastic depth, rising linearly over all blocks of the
+            four stages to this value.
+        pos_mlp_hidden (int): hidden width of the positional MLPs.
+        norm_cfg (dict): norm of the conv stem and conv blocks.
+        first_stage (int): first stage built (0-based).
+        init_cfg (dict | list | None): mmengine init config.
+    """
+
+    #: 0-based index of the stage that pools carrier tokens.
+    carrier_stage = 2
+
+    def __init__(self,
+                 in_channels: Optional[int] = None,
+                 embed_dims: Sequence[int] = (64, 128, 256, 512),
+                 depths: Sequence[int] = (2, 3, 6, 5),
+                 num_heads: Sequence[int] = (8, 16),
+                 window_size: int = 7,
+                 carrier_token_size: int = 2,
+                 use_carrier_tokens: bool = True,
+                 carrier_token_upsample: bool = True,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.2,
+                 pos_mlp_hidden: int = 512,
+                 norm_cfg: dict = dict(type='BN', requires_grad=True),
+                 first_stage: int = 0,
+                 init_cfg=[
+                     dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+                     dict(type='Constant', layer=['LayerNorm', '_BatchNorm'], val=1.,
+                          bias=0.),
+                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
+                          nonlinearity='relu'),
+                 ]):
+        super().__init__(init_cfg=init_cfg)
+        if len(embed_dims) != NUM_STAGES or len(depths) != NUM_STAGES:
+            raise ValueError('embed_dims and depths need one entry per stage (4)')
+        if len(num_heads) != 2:
+            raise ValueError('num_heads gives the heads of stages 3 and 4')
+        if first_stage == 0 and in_channels is None:
+            raise ValueError('a stream with its own stem (first_stage=0) needs in_channels')
+        self.channels = tuple(embed_dims)
+        self.first_stage = first_stage
+        self.use_carrier_tokens = use_carrier_tokens
+        rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        stage_rates = [rates[sum(depths[:i]):sum(depths[:i + 1])] for i in range(NUM_STAGES)]
+        attention = dict(window_size=window_size, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
+                         pos_hidden=pos_mlp_hidden)
+        bodies = [
+            nn.Sequential(*(ResidualConvBlock(embed_dims[0], norm_cfg, r)
+                            for r in stage_rates[0])),
+            nn.Sequential(*(ResidualConvBlock(embed_dims[1], norm_cfg, r)
+                            for r in stage_rates[1])),
+            HierarchicalAttentionStage(
+                embed_dims[2], depths[2], num_heads[0],
+                carrier_tokens=carrier_token_size if use_carrier_tokens else 0,
+                carrier_upsample=carrier_token_upsample, drop_path=stage_rates[2],
+                **attention),
+            HierarchicalAttentionStage(
+                embed_dims[3], depths[3], num_heads[1], carrier_tokens=0,
+                drop_path=stage_rates[3], **attention),
+        ]
+        self.stages = nn.ModuleDict()
+        for index in range(first_stage, NUM_STAGES):
+            entry = (conv_stem(in_channels, embed_dims[0], norm_cfg) if index == 0 else
+                     channel_norm_downsample(embed_dims[index - 1], embed_dims[index]))
+            self.stages[f'stage{index + 1}'] = StreamStage(entry, bodies[index])
+
+    def forward_stage(self, index: int, x: Tensor,
+                      token_weight: Optional[Tensor] = None) -> Tensor:
+        """Run stage ``index`` (0-based), its entry stem/downsample included.
+
+        Args:
+            index (int): ``first_stage <= index < 4``.
+            x (Tensor): the image ``B x in_channels x H x W`` for index 0, else the
+                previous stage's map ``B x C_{index-1} x h x w``.
+            token_weight (Tensor | None): ``B x 1 x h' x w'`` pixel weights for the
+                carrier-token pooling; only for ``index == carrier_stage`` with carrier
+                tokens on.
+
+        Returns:
+            Tensor: ``B x C_index x ceil(h / 2) x ceil(w / 2)`` (``ceil(H/4)`` for 0).
+        """
+        if not self.first_stage <= index < NUM_STAGES:
+            raise IndexError(f'stage {index} is not part of this stream')
+        return self.stages[f'stage{index + 1}'](x, token_weight)
+
+
+@dataclass(frozen=True)
+class StageLayout:
+    """How to run and remove the stages of one staged backbone class.
+
+    Attributes:
+        channels: ``backbone -> [C1..C4]`` native stage widths.
+        run: ``(backbone, index, x) -> map`` runs stage ``index`` (entry included),
+            NCHW in and out.
+        remove: ``(backbone, index) -> None`` drops stage ``index``'s modules.
+    """
+
+    channels: Callable[[nn.Module], List[int]]
+    run: Callable[[nn.Module, int, Tensor], Tensor]
+    remove: Callable[[nn.Module, int], None]
+
+
+def _mit_channels(backbone: nn.Module) -> List[int]:
+    return [backbone.embed_dims * heads for heads in backbone.num_heads]
+
+
+def _run_mit_stage(backbone: nn.Module, index: int, x: Tensor) -> Tensor:
+    patch_embed, blocks, norm = backbone.layers[index]
+    x, hw_shape = patch_embed(x)
+    for block in blocks:
+        x = block(x, hw_shape)
+    return nlc_to_nchw(norm(x), hw_shape)
+
+
+def _remove_mit_stage(backbone: nn.Module, index: int) -> None:
+    backbone.layers[index] = nn.Identity()
+
+
+def _convnext_channels(backbone: nn.Module) -> List[int]:
+    return list(backbone.channels)
+
+
+def _run_convnext_stage(backbone: nn.Module, index: int, x: Tensor) -> Tensor:
+    x = backbone.stages[index](backbone.downsample_layers[index](x))
+    norm = getattr(backbone, f'norm{index}', None)
+    return x if norm is None else norm(x)
+
+
+def _remove_convnext_stage(backbone: nn.Module, index: int) -> None:
+    backbone.downsample_layers[index] = nn.Identity()
+    backbone.stages[index] = nn.Identity()
+    if hasattr(backbone, f'norm{index}'):
+        delattr(backbone, f'norm{index}')
+
+
+#: Staged backbones the adapter supports, by class name (mmseg's SegFormer encoder;
+#: mmpretrain's ConvNeXt, configured as ``type='mmpretrain.ConvNeXt'``). Add an entry
+#: to support another backbone.
+STAGE_LAYOUTS: Dict[str, StageLayout] = {
+    'MixVisionTransformer': StageLayout(
+        channels=_mit_channels, run=_run_mit_stage, remove=_remove_mit_stage),
+    'ConvNeXt': StageLayout(
+        channels=_convnext_channels, run=_run_convnext_stage, remove=_remove_convnext_stage),
+}
+
+
+@MODELS.register_module()
+class EDCStreamAdapter(BaseModule):
+    """A staged mmseg/mmpretrain backbone as an EDC stream.
+
+    The backbone is built from ``backbone`` with ``in_channels`` filled in and kept as
+    the submodule ``backbone`` (so its own ``init_cfg``, e.g. a pretrained checkpoint,
+    still applies); the modules of stages before ``first_stage`` are removed. Stage
+    ``i`` runs the backbone's own entry (patch embedding / downsample layer) and blocks,
+    plus its per-stage output norm where it has one (MiT always; ConvNeXt for stages in
+    its ``out_indices``).
+
+    Channel widths: with ``out_channels`` different from the native widths, a 1x1 conv
+    maps each stage output to ``out_channels[i]`` and another maps the incoming
+    ``out_channels[i-1]`` map back to the native width before stage ``i``'s entry, so the
+    stream talks to the fusion blocks at ``out_channels`` throughout.
+
+    Args:
+        backbone (dict): config of a backbone listed in :data:`STAGE_LAYOUTS`.
+        in_channels (int | None): image bands; None (only with ``first_stage > 0``)
+            keeps the backbone's default, whose stem is removed anyway.
+        first_stage (int): first stage kept (0-based).
+        out_channels (Sequence[int] | None): stage widths seen from outside; None keeps
+            the native widths.
+        init_cfg (dict | None): mmengine init config of the adapter.
+    """
+
+    def __init__(self, backbone: dict, in_channels: Optional[int] = None,
+                 first_stage: int = 0, out_channels: Optional[Sequence[int]] = None,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if first_stage == 0 and in_channels is None:
+            raise ValueError('a stream with its own stem (first_stage=0) needs in_channels')
+        cfg = dict(backbone) if in_channels is None else dict(backbone,
+                                                               in_channels=in_channels)
+        self.backbone = MODELS.build(cfg)
+        name = type(self.backbone).__name__
+        if name not in STAGE_LAYOUTS:
+            raise KeyError(f'EDCStreamAdapter cannot split {name} into stages; '
+                           f'supported: {sorted(STAGE_LAYOUTS)}')
+        self.layout = STAGE_LAYOUTS[name]
+        native = self.layout.channels(self.backbone)
+        if len(native) != NUM_STAGES:
+            raise ValueError(f'{name} has {len(native)} stages, EDC needs {NUM_STAGES}')
+        self.channels = tuple(out_channels) if out_channels is not None else tuple(native)
+        self.first_stage = first_stage
+        for index in range(first_stage):
+            self.layout.remove(self.backbone, index)
+        self.input_projections = nn.ModuleDict({
+            f'stage{i + 1}': nn.Conv2d(self.channels[i - 1], native[i - 1], 1)
+            for i in range(max(first_stage, 1), NUM_STAGES)
+            if self.channels[i - 1] != native[i - 1]})
+        self.output_projections = nn.ModuleDict({
+            f'stage{i + 1}': nn.Conv2d(native[i], self.channels[i], 1)
+            for i in range(first_stage, NUM_STAGES) if self.channels[i] != native[i]})
+
+    def forward_stage(self, index: int, x: Tensor) -> Tensor:
+        """Run stage ``index`` (0-based), its entry included.
+
+        Args:
+            index (int): ``first_stage <= index < 4``.
+            x (Tensor): the image for index 0, else the previous stage's map
+                ``B x channels[index-1] x h x w``.
+
+        Returns:
+            Tensor: ``B x channels[index] x h' x w'`` at the backbone's stride.
+        """
+        if not self.first_stage <= index < NUM_STAGES:
+            raise IndexError(f'stage {index} is not part of this stream')
+        key = f'stage{index + 1}'
+        if key in self.input_projections:
+            x = self.input_projections[key](x)
+        x = self.layout.run(self.backbone, index, x)
+        if key in self.output_projections:
+            x = self.output_projections[key](x)
+        return x
