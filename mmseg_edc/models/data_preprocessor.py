@@ -49,13 +49,18 @@ class OpticalSARDataPreProcessor(SegDataPreProcessor):
         mean, std (Sequence[float]): per kept channel, applied as ``(x - mean) / std``.
         input_channels (Sequence[int] | None): indices of the packed channels the model
             sees, in order; None keeps all.
+        blank_channels (Sequence[int] | None): indices (after selection) of channels
+            set to 0 after normalisation, i.e. to their mean: the model keeps its
+            inputs but receives no information from them (the optical-only ablation
+            of a fusion model blanks the SAR channels).
         size, size_divisor, pad_val, seg_pad_val, batch_augments, test_cfg: as in
             ``SegDataPreProcessor``.
 
     Shapes: ``data['inputs']`` list of ``C x H_i x W_i`` -> ``N x C x H' x W'``.
     """
 
-    def __init__(self, mean=None, std=None, input_channels=None, size=None,
+    def __init__(self, mean=None, std=None, input_channels=None, blank_channels=None,
+                 size=None,
                  size_divisor=None, pad_val=0, seg_pad_val=255, batch_augments=None,
                  test_cfg=None):
         super().__init__(mean=mean, std=std, size=size, size_divisor=size_divisor,
@@ -63,13 +68,20 @@ class OpticalSARDataPreProcessor(SegDataPreProcessor):
                          batch_augments=batch_augments, test_cfg=test_cfg)
         self.input_channels = None if input_channels is None else list(
             input_channels)
+        self.blank_channels = list(blank_channels or [])
 
     def _select_and_normalise(self, inputs):
         if self.input_channels is not None:
             inputs = [x[self.input_channels] for x in inputs]
         inputs = [x.float() for x in inputs]
-        if not self._enable_normalize:
-            return inputs
+        if self._enable_normalize:
+            inputs = self._normalise(inputs)
+        if self.blank_channels:
+            inputs = [x.index_fill(0, x.new_tensor(self.blank_channels, dtype=torch.long),
+                                   0.0) for x in inputs]
+        return inputs
+
+    def _normalise(self, inputs):
         for x in inputs:
             if x.shape[0] != self.mean.shape[0]:
                 raise ValueError(

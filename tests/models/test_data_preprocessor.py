@@ -97,3 +97,12 @@ def test_target_off_the_image_grid_is_reported():
     data['data_samples'][0].gt_clear_img = PixelData(data=torch.ones(4, 19, 20))
     with pytest.raises(ValueError, match=r"gt_clear_img of sample 's' is \(19, 20\)"):
         pre(data, training=True)
+
+
+def test_blank_channels_zero_after_normalisation():
+    from mmseg.registry import MODELS
+    preprocessor = MODELS.build(dict(type='OpticalSARDataPreProcessor', mean=[1.0] * 3,
+                                     std=[2.0] * 3, blank_channels=[2]))
+    inputs = torch.stack([torch.full((2, 2), v) for v in (3.0, 5.0, 7.0)])
+    out = preprocessor(dict(inputs=[inputs]), False)['inputs'][0]
+    assert out[:, 0, 0].tolist() == [1.0, 2.0, 0.0]
