@@ -8,5 +8,5 @@ from .compat import apply_compat_fixes
 
 apply_compat_fixes()
 
-from . import datasets, evaluation, models, visualization  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

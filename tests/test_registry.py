@@ -1,6 +1,7 @@
 """Every name mmseg_edc registers builds from a config dict in mmseg's scope."""
 from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS, VISUALIZERS
+from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
+                            TRANSFORMS, VISUALIZERS)
 
 import mmseg_edc  # noqa: F401
 
@@ -21,9 +22,25 @@ OURS = {
         dict(type='CloudRemovalHead', in_channels=[4, 8, 16, 32], out_channels=4),
         dict(type='CloudWeightedCharbonnierLoss'),
         dict(type='MaskedFeatureDistillationLoss'),
+        dict(type='EDCBackbone', embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1),
+             num_heads=(2, 2), pos_mlp_hidden=8),
+        dict(type='EDCHybridStream', in_channels=4, embed_dims=(8, 16, 32, 64),
+             depths=(1, 1, 1, 1), num_heads=(2, 2), pos_mlp_hidden=8),
+        dict(type='EDCStreamAdapter', in_channels=4, backbone=dict(
+            type='MixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
+            num_heads=[1, 1, 1, 1])),
+        dict(type='EDCSegmentor',
+             backbone=dict(type='EDCBackbone', embed_dims=(8, 16, 32, 64),
+                           depths=(1, 1, 1, 1), num_heads=(2, 2), pos_mlp_hidden=8),
+             decode_head=dict(type='EDCSegHead', in_channels=[8, 16, 32, 64],
+                              num_classes=6)),
     ],
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
-    HOOKS: [dict(type='OpticalSARVisualizationHook')],
+    HOOKS: [dict(type='OpticalSARVisualizationHook'),
+            dict(type='DistillationTeacherHook', checkpoint='teacher.pth')],
+    OPTIM_WRAPPER_CONSTRUCTORS: [dict(
+        type='TrainableParamsOptimWrapperConstructor',
+        optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],
 }
 
 
@@ -40,7 +57,8 @@ def test_all_our_names_are_listed_here():
     """Nothing registered by the package is missing from the build test above."""
     listed = {cfg['type'] for cfgs in OURS.values() for cfg in cfgs}
     ours = set()
-    for registry in (TRANSFORMS, MODELS, METRICS, HOOKS, DATASETS):
+    for registry in (TRANSFORMS, MODELS, METRICS, HOOKS, DATASETS,
+                     OPTIM_WRAPPER_CONSTRUCTORS):
         for name, cls in registry.module_dict.items():
             if cls.__module__.startswith('mmseg_edc'):
                 ours.add(name)

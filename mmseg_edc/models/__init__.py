@@ -1,5 +1,5 @@
 """Registered models: data preprocessor, fusion, necks, heads and losses."""
-from . import decode_heads, fusion, losses, necks  # noqa: F401
+from . import backbones, decode_heads, fusion, losses, necks, segmentors  # noqa: F401
 from .data_preprocessor import OpticalSARDataPreProcessor
 
 __all__ = ['OpticalSARDataPreProcessor']

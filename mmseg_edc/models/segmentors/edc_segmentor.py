@@ -1,0 +1,244 @@
+"""EDC segmentor: segmentation + cloud removal + teacher-guided distillation."""
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.utils import add_prefix
+from torch import Tensor
+
+from ..decode_heads.cloud_removal_head import padding_valid_mask
+from ..decode_heads.unet_decoder import decoded_size
+from .frozen_teacher import FrozenTeacher, build_teacher_model
+
+
+def sliding_windows(height, width, crop, stride):
+    """``(y1, y2, x1, x2)`` of every window, as mmseg's slide inference places them.
+
+    The last window of a row or column is shifted inward to end at the border;
+    windows larger than the image shrink to it.
+    """
+    (crop_h, crop_w), (stride_h, stride_w) = crop, stride
+    rows = max(height - crop_h + stride_h - 1, 0) // stride_h + 1
+    cols = max(width - crop_w + stride_w - 1, 0) // stride_w + 1
+    for row in range(rows):
+        for col in range(cols):
+            y2 = min(row * stride_h + crop_h, height)
+            x2 = min(col * stride_w + crop_w, width)
+            yield max(y2 - crop_h, 0), y2, max(x2 - crop_w, 0), x2
+
+
+def undo_padding_and_flip(tensor, img_meta):
+    """Remove the batch padding of one sample and undo its test-time flip.
+
+    Args:
+        tensor (Tensor): ``1 x C x H_pad x W_pad``.
+        img_meta (dict): the sample's metainfo (``img_padding_size`` or
+            ``padding_size`` as ``[left, right, top, bottom]``, ``flip``,
+            ``flip_direction``).
+
+    Returns:
+        Tensor: ``1 x C x H x W``.
+    """
+    left, right, top, bottom = img_meta.get(
+        'img_padding_size', img_meta.get('padding_size', [0] * 4))
+    height, width = tensor.shape[-2:]
+    tensor = tensor[..., top:height - bottom, left:width - right]
+    if img_meta.get('flip'):
+        tensor = tensor.flip(dims=(3,) if img_meta['flip_direction'] == 'horizontal'
+                             else (2,))
+    return tensor
+
+
+@MODELS.register_module()
+class EDCSegmentor(EncoderDecoder):
+    """The EDC student (or teacher) on mmseg's ``EncoderDecoder``.
+
+    ``inputs`` is the packed ``B x (C_opt + C_sar) x H x W`` batch (cloudy optical,
+    then SAR). The backbone's ``forward_streams`` gives the fused pyramid, decoded by
+    ``decode_head`` (segmentation), and the optical pyramid, decoded by
+    ``cloud_removal_head`` into the cloud-free image. With a teacher, the student's
+    decoder feature is pulled towards the teacher's on cloud-free pixels.
+
+    Losses: ``decode.loss_*`` (segmentation), ``cr.loss_*`` (cloud removal),
+    ``distill.loss_*`` (distillation), each weighted in its own config.
+
+    Prediction writes ``pred_sem_seg`` / ``seg_logits`` (taken to ``ori_shape``, the
+    label grid) and ``pred_clear_img`` (``C_opt x H x W`` on the input grid, padding
+    and flips undone, in the units of ``gt_clear_img``, i.e. after
+    ``RadiometricScale``). Whole and slide inference both carry the reconstruction.
+
+    Args:
+        backbone (dict): a backbone with ``forward_streams(x)`` returning lists
+            ``optical`` and ``fused`` (``EDCBackbone``) and an ``optical_channels``
+            attribute.
+        decode_head (dict): segmentation head with ``forward_with_features``
+            (``EDCSegHead``).
+        cloud_removal_head (dict, optional): ``CloudRemovalHead``; None drops the
+            branch (ablation, and the teacher).
+        teacher (str | dict, optional): the teacher's training config file (or its
+            model dict). Its weights are loaded by ``DistillationTeacherHook``.
+        optical_input (str): ``'cloudy'`` (the student) or ``'cloud_free'``: the
+            optical channels are replaced by ``gt_clear_img`` in training and
+            prediction (how the teacher is trained and evaluated).
+        distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``;
+            required with a teacher.
+        **kwargs: ``EncoderDecoder``'s arguments (``train_cfg``, ``test_cfg``,
+            ``data_preprocessor``, ``auxiliary_head``, ``init_cfg``, ...).
+    """
+
+    def __init__(self, backbone: dict, decode_head: dict,
+                 cloud_removal_head: Optional[dict] = None, teacher=None,
+                 distill_loss: Optional[dict] = None, optical_input: str = 'cloudy',
+                 **kwargs):
+        if kwargs.get('neck') is not None:
+            raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
+                             'use DCHFNeck with a plain EncoderDecoder instead')
+        if (teacher is None) != (distill_loss is None):
+            raise ValueError('EDCSegmentor: teacher and distill_loss go together')
+        if optical_input not in ('cloudy', 'cloud_free'):
+            raise ValueError("optical_input must be 'cloudy' or 'cloud_free', got "
+                             f'{optical_input!r}')
+        super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
+        self.optical_input = optical_input
+        self.cloud_removal_head = None if cloud_removal_head is None else \
+            MODELS.build(cloud_removal_head)
+        self.teacher = None if teacher is None else FrozenTeacher(
+            build_teacher_model(teacher))
+        self.distill_loss = None if distill_loss is None else MODELS.build(distill_loss)
+        #: multiplier of the distillation loss, scheduled by DistillationTeacherHook.
+        self.distill_scale = 1.0
+
+    @property
+    def optical_channels(self) -> int:
+        return self.backbone.optical_channels
+
+    def decode_streams(self, inputs: Tensor, batch_img_metas: List[dict],
+                       with_reconstruction: bool = True):
+        """Run the backbone once and both heads.
+
+        Returns:
+            tuple: seg logits ``B x K x H x W``, decoder feature ``B x C_f x H x W``
+            and the reconstruction ``B x C_opt x H x W`` (None without the branch or
+            when not asked for), all at the decoded size of the metainfo.
+        """
+        streams = self.backbone.forward_streams(inputs)
+        size = decoded_size(batch_img_metas[0]) or tuple(inputs.shape[-2:])
+        logits, feature = self.decode_head.forward_with_features(streams['fused'], size)
+        clear = None
+        if with_reconstruction and self.cloud_removal_head is not None:
+            clear = self.cloud_removal_head(streams['optical'], size)
+        return logits, feature, clear, streams
+
+    def with_cloud_free_optical(self, inputs: Tensor, data_samples) -> Tensor:
+        """The student batch with the cloud-free image in place of the cloudy one.
+
+        ``gt_clear_img`` is normalised with the optical channels' mean/std of the
+        data preprocessor, as the cloudy image was. This is the teacher's input.
+        """
+        if data_samples is None or not all('gt_clear_img' in s for s in data_samples):
+            raise KeyError('the cloud-free optical input needs gt_clear_img in every '
+                           'data sample (a clear_path for every sample)')
+        clear = torch.stack([s.gt_clear_img.data for s in data_samples]).to(inputs)
+        channels = self.optical_channels
+        preprocessor = self.data_preprocessor
+        if getattr(preprocessor, '_enable_normalize', False):
+            clear = (clear - preprocessor.mean[:channels]) / preprocessor.std[:channels]
+        return torch.cat([clear, inputs[:, channels:]], dim=1)
+
+    def _optical_source(self, inputs: Tensor, data_samples) -> Tensor:
+        if self.optical_input == 'cloud_free':
+            return self.with_cloud_free_optical(inputs, data_samples)
+        return inputs
+
+    def loss(self, inputs: Tensor, data_samples) -> dict:
+        inputs = self._optical_source(inputs, data_samples)
+        metas = [s.metainfo for s in data_samples]
+        logits, feature, _, streams = self.decode_streams(
+            inputs, metas, with_reconstruction=False)
+        losses = add_prefix(self.decode_head.loss_by_feat(logits, data_samples), 'decode')
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(streams['fused'],
+                                                             data_samples))
+        if self.cloud_removal_head is not None:
+            losses.update(add_prefix(self.cloud_removal_head.loss(
+                streams['optical'], data_samples, self.train_cfg), 'cr'))
+        if self.teacher is not None:
+            losses.update(add_prefix(
+                self._distillation_loss(inputs, data_samples, feature), 'distill'))
+        return losses
+
+    def _distillation_loss(self, inputs, data_samples, feature) -> dict:
+        teacher_feature = self.teacher.features(
+            self.with_cloud_free_optical(inputs, data_samples), feature.shape[-2:])
+        cloud_mask = torch.stack([s.gt_cloud_mask.data for s in data_samples]).to(feature)
+        valid = padding_valid_mask(data_samples, inputs.shape[-2:], feature.device)
+        loss = self.distill_loss(feature, teacher_feature, cloud_mask, valid)
+        return {self.distill_loss.loss_name: loss * self.distill_scale}
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        return self.decode_streams(inputs, batch_img_metas, with_reconstruction=False)[0]
+
+    def _forward(self, inputs: Tensor, data_samples=None):
+        """Tensor mode: seg logits, and the reconstruction when the branch exists."""
+        inputs = self._optical_source(inputs, data_samples)
+        metas = [s.metainfo for s in data_samples] if data_samples else [
+            dict(img_shape=inputs.shape[-2:], pad_shape=inputs.shape[-2:])]
+        logits, _, clear, _ = self.decode_streams(inputs, metas)
+        return logits if clear is None else (logits, clear)
+
+    def whole_inference(self, inputs: Tensor, batch_img_metas: List[dict]
+                        ) -> Tuple[Tensor, Optional[Tensor]]:
+        logits, _, clear, _ = self.decode_streams(inputs, batch_img_metas)
+        return logits, clear
+
+    def slide_inference(self, inputs: Tensor, batch_img_metas: List[dict]
+                        ) -> Tuple[Tensor, Optional[Tensor]]:
+        """Overlapping windows (``test_cfg.crop_size`` / ``stride``), outputs averaged.
+
+        Both the logits and the reconstruction are accumulated, which mmseg's
+        single-output slide inference cannot do.
+        """
+        height, width = inputs.shape[-2:]
+        sums, count = None, inputs.new_zeros((inputs.shape[0], 1, height, width))
+        for y1, y2, x1, x2 in sliding_windows(height, width, self.test_cfg.crop_size,
+                                              self.test_cfg.stride):
+            window = inputs[:, :, y1:y2, x1:x2]
+            batch_img_metas[0]['img_shape'] = window.shape[2:]
+            outputs = [o for o in self.whole_inference(window, batch_img_metas)
+                       if o is not None]
+            pad = (x1, width - x2, y1, height - y2)
+            if sums is None:
+                sums = [F.pad(o, pad) for o in outputs]
+            else:
+                sums = [s + F.pad(o, pad) for s, o in zip(sums, outputs)]
+            count[:, :, y1:y2, x1:x2] += 1
+        averaged = [s / count for s in sums]
+        return averaged[0], (averaged[1] if len(averaged) > 1 else None)
+
+    def inference(self, inputs: Tensor, batch_img_metas: List[dict]
+                  ) -> Tuple[Tensor, Optional[Tensor]]:
+        mode = self.test_cfg.get('mode', 'whole')
+        if mode not in ('slide', 'whole'):
+            raise ValueError(f"test_cfg.mode must be 'slide' or 'whole', got {mode!r}")
+        if mode == 'slide':
+            return self.slide_inference(inputs, batch_img_metas)
+        return self.whole_inference(inputs, batch_img_metas)
+
+    def predict(self, inputs: Tensor, data_samples=None):
+        inputs = self._optical_source(inputs, data_samples)
+        if data_samples is not None:
+            metas = [s.metainfo for s in data_samples]
+        else:
+            metas = [dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:],
+                          pad_shape=inputs.shape[2:], padding_size=[0, 0, 0, 0])
+                     ] * inputs.shape[0]
+        logits, clear = self.inference(inputs, metas)
+        results = self.postprocess_result(logits, data_samples)
+        if clear is not None:
+            for i, sample in enumerate(results):
+                sample.pred_clear_img = PixelData(
+                    data=undo_padding_and_flip(clear[i:i + 1], metas[i])[0])
+        return results

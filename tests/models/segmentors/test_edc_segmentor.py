@@ -1,0 +1,139 @@
+import copy
+
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.optim import OptimWrapper
+from mmengine.runner import load_checkpoint, save_checkpoint
+from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+
+from edc_toys import IN_CHANNELS, make_batch, model_cfg
+
+from mmseg_edc.models.segmentors.edc_segmentor import sliding_windows
+
+def test_loss_train_val_and_tensor_modes():
+    model = MODELS.build(model_cfg())
+    data = model.data_preprocessor(make_batch(), True)
+    losses = model(**data, mode='loss')
+    assert {'decode.loss_ce', 'decode.acc_seg', 'cr.loss_cr'} <= set(losses)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    before = model.cloud_removal_head.conv_out.weight.clone()
+    log_vars = model.train_step(make_batch(), optim)
+    assert torch.isfinite(log_vars['loss'])
+    assert not torch.equal(before, model.cloud_removal_head.conv_out.weight)
+
+    model.eval()
+    outputs = model.val_step(make_batch())
+    assert outputs[0].pred_sem_seg.shape == (12, 12)         # the label grid
+    assert outputs[0].pred_clear_img.shape == (40, 40)       # the image, un-padded
+    assert outputs[0].pred_clear_img.data.shape[0] == 4
+    data = model.data_preprocessor(make_batch(), False)
+    logits, clear = model(**data, mode='tensor')
+    assert logits.shape == (2, 3, 40, 40) and clear.shape == (2, 4, 40, 40)   # no test padding
+
+
+def test_slide_inference_carries_the_reconstruction_and_matches_whole():
+    model = MODELS.build(model_cfg()).eval()
+    batch = make_batch(batch=1, size=(64, 64), label=(20, 20))
+    whole = model.test_step(batch)[0]
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64), stride=(32, 32))
+    slide = model.test_step(batch)[0]
+    torch.testing.assert_close(slide.seg_logits.data, whole.seg_logits.data)
+    torch.testing.assert_close(slide.pred_clear_img.data, whole.pred_clear_img.data)
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16))
+    windows = model.test_step(batch)[0]
+    assert windows.pred_clear_img.shape == (64, 64) and windows.pred_sem_seg.shape == (20, 20)
+
+
+def test_sliding_windows_cover_like_mmseg():
+    windows = list(sliding_windows(300, 300, (160, 160), (80, 80)))
+    assert len(windows) == 9
+    assert windows[-1] == (140, 300, 140, 300)
+    assert list(sliding_windows(50, 70, (160, 160), (80, 80))) == [(0, 50, 0, 70)]
+
+
+def test_no_cloud_removal_branch():
+    model = MODELS.build(model_cfg(with_cr=False))
+    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    assert not any(k.startswith('cr.') for k in losses)
+    model.eval()
+    assert 'pred_clear_img' not in model.val_step(make_batch())[0]
+
+
+def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tmp_path):
+    model = MODELS.build(model_cfg(teacher=True))
+    teacher_params = set(map(id, model.teacher.parameters()))
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    model.train()
+    assert not model.teacher.training and not model.teacher.model.backbone.training
+    assert not any(k.startswith('teacher') for k in model.state_dict())
+
+    constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
+        type='TrainableParamsOptimWrapperConstructor',
+        optim_wrapper_cfg=dict(type='OptimWrapper',
+                               optimizer=dict(type='Adam', lr=1e-3))))
+    optim = constructor(model)
+    in_optimizer = {id(p) for g in optim.optimizer.param_groups for p in g['params']}
+    assert not in_optimizer & teacher_params
+    assert in_optimizer == {id(p) for p in model.parameters() if p.requires_grad}
+
+    teacher_before = copy.deepcopy(model.teacher.model.state_dict())
+    log_vars = model.train_step(make_batch(), optim)
+    assert 'distill.loss_distill' in log_vars and log_vars['distill.loss_distill'] > 0
+    for key, value in model.teacher.model.state_dict().items():
+        assert torch.equal(value, teacher_before[key]), key     # BN stats included
+
+    model.distill_scale = 0.0
+    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    assert losses['distill.loss_distill'].item() == 0.0
+
+    # a student checkpoint loads for inference without the teacher, and back into
+    # a student without complaints about the (absent) teacher weights
+    path = str(tmp_path / 'student.pth')
+    save_checkpoint(dict(state_dict=model.state_dict()), path)
+    load_checkpoint(MODELS.build(model_cfg()), path, strict=True)
+    load_checkpoint(MODELS.build(model_cfg(teacher=True)), path, strict=True)
+
+
+def test_teacher_sees_the_cloud_free_image_normalised():
+    model = MODELS.build(model_cfg(teacher=True))
+    data = model.data_preprocessor(make_batch(size=(32, 32)), True)
+    teacher_inputs = model.with_cloud_free_optical(data['inputs'], data['data_samples'])
+    clear = data['data_samples'][1].gt_clear_img.data
+    torch.testing.assert_close(teacher_inputs[1, :4], (clear - 0.5) / 0.25)
+    torch.testing.assert_close(teacher_inputs[:, 4:], data['inputs'][:, 4:])
+
+
+def test_teacher_checkpoint_errors_name_the_keys():
+    model = MODELS.build(model_cfg(teacher=True))
+    good = copy.deepcopy(model.teacher.model.state_dict())
+    model.teacher.load_checkpoint_weights(good, 'good.pth')
+    missing = {k: v for k, v in good.items() if not k.startswith('decode_head.conv_seg')}
+    with pytest.raises(KeyError, match=r'bad.pth.*missing keys \(2\): decode_head.conv_seg.bias'):
+        model.teacher.load_checkpoint_weights(missing, 'bad.pth')
+    wrong = dict(good, **{'decode_head.conv_seg.bias': torch.zeros(5), 'extra.w': torch.ones(1)})
+    with pytest.raises(KeyError, match=r'unexpected keys \(1\): extra.w.*shape mismatches '
+                                       r'\(1\): decode_head.conv_seg.bias: checkpoint \(5,\)'):
+        model.teacher.load_checkpoint_weights(wrong, 'bad.pth')
+
+
+def test_config_errors():
+    with pytest.raises(ValueError, match='go together'):
+        MODELS.build(dict(model_cfg(), distill_loss=dict(type='MaskedFeatureDistillationLoss')))
+    with pytest.raises(ValueError, match='takes no neck'):
+        MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=IN_CHANNELS)))
+
+
+def test_cloud_free_optical_input_for_the_teacher():
+    model = MODELS.build(model_cfg(with_cr=False, optical_input='cloud_free'))
+    batch = make_batch()
+    losses = model(**model.data_preprocessor(batch, True), mode='loss')
+    assert torch.isfinite(losses['decode.loss_ce'])
+    model.eval()
+    reference = model.val_step(batch)[0].seg_logits.data
+    for sample, inputs in zip(batch['data_samples'], batch['inputs']):
+        inputs[:4] = 0.0              # the cloudy image is not looked at
+    torch.testing.assert_close(model.val_step(batch)[0].seg_logits.data, reference)
+    del batch['data_samples'][0].gt_clear_img
+    with pytest.raises(KeyError, match='gt_clear_img'):
+        model.val_step(batch)
