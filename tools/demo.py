@@ -4,12 +4,15 @@ Runs on CPU with no data to download (``make demo``):
 
 1. writes the generated M3M-CR-format benchmark to ``--data-root`` (skipped when a
    complete one is already there);
-2. trains each reference model with ``tools/train.py``;
+2. trains each requested model with ``tools/train.py``; EDC (the default) is two runs:
+   the teacher (cloud-free optical + SAR), then the student distilled from it;
 3. tests each with ``tools/test.py --show-dir``, printing mIoU, OA, mAcc and FWIoU over
-   all, cloud-free and cloudy pixels, and writing one panel per test sample;
+   all, cloud-free and cloudy pixels (and the cloud-removal PSNR for EDC), and writing
+   one panel per test sample;
 4. prints a comparison table and writes it as JSON to ``<work-dir>/summary.json``.
 
-Every step is the command a user would type, run as a subprocess.
+Every step is the command a user would type, run as a subprocess. Validation during
+training is skipped (the test step evaluates the same split).
 """
 import argparse
 import glob
@@ -21,12 +24,16 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG_DIR = osp.join(ROOT, 'configs', 'references')
+SUFFIX = '_generated-m3mcr-160x160.py'
+#: model name -> configs trained in order; the last one is tested. A config after the
+#: first is a student whose DistillationTeacherHook reads the previous run's work dir.
 MODELS = {
-    'optical-only': 'upernet_r18-tiny_optical-only_1xb8-600it_generated-m3mcr-160x160.py',
-    'early-fusion': 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160.py',
+    'edc': ['configs/edc/edc-teacher_edc-small_1xb8-400it' + SUFFIX,
+            'configs/edc/edc_edc-small_1xb8-400it' + SUFFIX],
+    'optical-only': ['configs/references/upernet_r18-tiny_optical-only_1xb8-600it' + SUFFIX],
+    'early-fusion': ['configs/references/upernet_r18-tiny_early-fusion_1xb8-600it' + SUFFIX],
 }
-REPORTED = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU')
+REPORTED = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU', 'cr/PSNR')
 
 
 def run(cmd):
@@ -45,51 +52,62 @@ def latest_test_metrics(work_dir):
     raise RuntimeError(f'no test metrics found under {work_dir}')
 
 
+def train_and_test(name, configs, args, data_options):
+    """Train every config of one model in order, then test the last one."""
+    python = sys.executable
+    previous_work_dir = None
+    for config in configs:
+        work_dir = osp.join(args.work_dir, name, osp.splitext(osp.basename(config))[0])
+        options = data_options + ['train_cfg.val_interval=1000000', *args.cfg_options]
+        if previous_work_dir is not None:
+            options.append(f'custom_hooks.0.checkpoint={previous_work_dir}')
+        run([python, 'tools/train.py', config, '--work-dir', work_dir,
+             '--cfg-options', *options])
+        previous_work_dir = work_dir
+    with open(osp.join(previous_work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    run([python, 'tools/test.py', configs[-1], checkpoint, '--work-dir', previous_work_dir,
+         '--show-dir', osp.join(args.work_dir, name, 'panels'),
+         '--cfg-options', *data_options])
+    metrics = latest_test_metrics(previous_work_dir)
+    return {k: metrics[k] for k in REPORTED if k in metrics}
+
+
+def print_table(summary):
+    header = f"{'model':<14}" + ''.join(f'{k:>13}' for k in REPORTED)
+    print('\nGenerated benchmark, test split (percent; PSNR in dB):')
+    print(header)
+    for name, metrics in summary.items():
+        print(f'{name:<14}' + ''.join(
+            f"{metrics[k]:>13.2f}" if k in metrics else f"{'-':>13}" for k in REPORTED))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--data-root', default='data/generated_m3mcr')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--num-train', type=int, default=200)
     parser.add_argument('--num-test', type=int, default=60)
-    parser.add_argument('--models', nargs='+', default=list(MODELS),
-                        choices=list(MODELS))
+    parser.add_argument('--models', nargs='+', default=['edc'], choices=list(MODELS),
+                        help='models to train and test (default: edc; the reference '
+                        'models are optical-only and early-fusion)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='extra overrides passed to training')
+                        help='extra overrides passed to every training run')
     args = parser.parse_args(argv)
-    python = sys.executable
     start = time.time()
 
     if not osp.isfile(osp.join(args.data_root, 'test.csv')):
-        run([python, 'tools/dataset_converters/generate_m3mcr_benchmark.py',
+        run([sys.executable, 'tools/dataset_converters/generate_m3mcr_benchmark.py',
              '--out-dir', args.data_root, '--num-train', str(args.num_train),
-             '--num-test', str(args.num_test), '--seed', '0'])
-    data_options = [f'train_dataloader.dataset.data_root={args.data_root}',
-                    f'val_dataloader.dataset.data_root={args.data_root}',
-                    f'test_dataloader.dataset.data_root={args.data_root}']
-    summary = {}
-    for name in args.models:
-        config = osp.join(CONFIG_DIR, MODELS[name])
-        work_dir = osp.join(args.work_dir, name)
-        run([python, 'tools/train.py', config, '--work-dir', work_dir,
-             '--cfg-options', *data_options, *args.cfg_options])
-        with open(osp.join(work_dir, 'last_checkpoint')) as f:
-            checkpoint = f.read().strip()
-        run([python, 'tools/test.py', config, checkpoint, '--work-dir', work_dir,
-             '--show-dir', osp.join(work_dir, 'panels'),
-             '--cfg-options', *data_options])
-        metrics = latest_test_metrics(work_dir)
-        summary[name] = {k: metrics[k] for k in REPORTED if k in metrics}
-
-    header = f"{'model':<14}" + ''.join(f'{k:>13}' for k in REPORTED)
-    print('\nGenerated benchmark, test split (percent):')
-    print(header)
-    for name, metrics in summary.items():
-        print(f'{name:<14}' + ''.join(
-            f"{metrics.get(k, float('nan')):>13.2f}" for k in REPORTED))
+             '--num-test', str(args.num_test), '--seed', '0', '--workers', '2'])
+    data_options = [f'{loader}.dataset.data_root={args.data_root}'
+                    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    summary = {name: train_and_test(name, MODELS[name], args, data_options)
+               for name in args.models}
+    print_table(summary)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'summary.json'), 'w') as f:
-        json.dump(dict(metrics=summary, seconds=round(time.time() - start, 1)),
-                  f, indent=2)
+        json.dump(dict(metrics=summary, seconds=round(time.time() - start, 1)), f, indent=2)
     print(f'\ndone in {time.time() - start:.0f} s; prediction panels under '
           f'{args.work_dir}/<model>/panels')
 

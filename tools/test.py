@@ -39,6 +39,10 @@ def build_config(args):
     """Merge the command line into the config."""
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
+    if cfg.model.get('teacher') is not None:
+        # only the student runs at inference; its checkpoint holds no teacher
+        cfg.model.teacher = None
+        cfg.model.distill_loss = None
     if args.show or args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:

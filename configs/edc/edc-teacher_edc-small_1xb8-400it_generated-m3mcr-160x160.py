@@ -1,0 +1,13 @@
+# EDC teacher on the generated benchmark (train first): the student's architecture
+# without the reliability map, fed the cloud-free optical image + SAR, trained with
+# cross-entropy only (edc-spec.md section 6).
+_base_ = [
+    '../_base_/models/edc-small.py', '../_base_/datasets/generated_m3mcr.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'
+]
+model = dict(
+    optical_input='cloud_free',
+    backbone=dict(fusion_cfg=dict(use_reliability=False), final_write_back=()),
+    cloud_removal_head=None,
+    test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
+randomness = dict(seed=0)

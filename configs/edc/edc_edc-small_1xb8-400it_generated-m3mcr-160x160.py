@@ -1,0 +1,24 @@
+# EDC student on the generated benchmark: cloudy optical + SAR in, segmentation +
+# cloud removal out, distilled from the frozen teacher on cloud-free pixels.
+# Train the teacher config first; DistillationTeacherHook takes the teacher's work dir
+# (its best or last checkpoint) or a checkpoint file.
+_base_ = [
+    '../_base_/models/edc-small.py', '../_base_/datasets/generated_m3mcr.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'
+]
+model = dict(
+    teacher='{{fileDirname}}/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py',
+    distill_loss=dict(type='MaskedFeatureDistillationLoss', loss_weight=1.0),
+    test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
+optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
+custom_hooks = [
+    dict(type='DistillationTeacherHook',
+         checkpoint='work_dirs/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160',
+         delay_iters=0, ramp_iters=40)
+]
+val_evaluator = [
+    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
+    dict(type='CloudRemovalMetric')
+]
+test_evaluator = val_evaluator
+randomness = dict(seed=0)
