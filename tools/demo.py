@@ -24,14 +24,24 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SUFFIX = '_generated-m3mcr-160x160.py'
+SUFFIX = '_1xb8-400it_generated-m3mcr-160x160.py'
+TEACHER = 'configs/edc/edc-teacher_edc-small' + SUFFIX
+ABLATIONS = 'configs/edc/ablations/'
 #: model name -> configs trained in order; the last one is tested. A config after the
 #: first is a student whose DistillationTeacherHook reads the previous run's work dir.
+#: A config trained once in a run is not trained again (the ablations share a teacher).
 MODELS = {
-    'edc': ['configs/edc/edc-teacher_edc-small_1xb8-400it' + SUFFIX,
-            'configs/edc/edc_edc-small_1xb8-400it' + SUFFIX],
-    'optical-only': ['configs/references/upernet_r18-tiny_optical-only_1xb8-600it' + SUFFIX],
-    'early-fusion': ['configs/references/upernet_r18-tiny_early-fusion_1xb8-600it' + SUFFIX],
+    'edc': [TEACHER, 'configs/edc/edc_edc-small' + SUFFIX],
+    'optical-only': ['configs/references/upernet_r18-tiny_optical-only_1xb8-600it'
+                     '_generated-m3mcr-160x160.py'],
+    'early-fusion': ['configs/references/upernet_r18-tiny_early-fusion_1xb8-600it'
+                     '_generated-m3mcr-160x160.py'],
+    'edc-plain-pool': [TEACHER, ABLATIONS + 'edc_edc-small-plain-pool' + SUFFIX],
+    'edc-no-carrier': [TEACHER, ABLATIONS + 'edc_edc-small-no-carrier-tokens' + SUFFIX],
+    'edc-no-cr': [TEACHER, ABLATIONS + 'edc_edc-small-no-cloud-removal' + SUFFIX],
+    'edc-no-distill': [ABLATIONS + 'edc_edc-small-no-distill' + SUFFIX],
+    'edc-optical': [ABLATIONS + 'edc-teacher_edc-small-optical-only' + SUFFIX,
+                    ABLATIONS + 'edc_edc-small-optical-only' + SUFFIX],
 }
 REPORTED = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU', 'cr/PSNR')
 
@@ -52,17 +62,20 @@ def latest_test_metrics(work_dir):
     raise RuntimeError(f'no test metrics found under {work_dir}')
 
 
-def train_and_test(name, configs, args, data_options):
-    """Train every config of one model in order, then test the last one."""
+def train_and_test(name, configs, args, data_options, trained):
+    """Train every config of one model in order (unless in ``trained``), then test
+    the last one."""
     python = sys.executable
     previous_work_dir = None
     for config in configs:
-        work_dir = osp.join(args.work_dir, name, osp.splitext(osp.basename(config))[0])
+        work_dir = osp.join(args.work_dir, osp.splitext(osp.basename(config))[0])
         options = data_options + ['train_cfg.val_interval=1000000', *args.cfg_options]
         if previous_work_dir is not None:
             options.append(f'custom_hooks.0.checkpoint={previous_work_dir}')
-        run([python, 'tools/train.py', config, '--work-dir', work_dir,
-             '--cfg-options', *options])
+        if config not in trained:
+            run([python, 'tools/train.py', config, '--work-dir', work_dir,
+                 '--cfg-options', *options])
+            trained.add(config)
         previous_work_dir = work_dir
     with open(osp.join(previous_work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
@@ -89,8 +102,8 @@ def main(argv=None):
     parser.add_argument('--num-train', type=int, default=200)
     parser.add_argument('--num-test', type=int, default=60)
     parser.add_argument('--models', nargs='+', default=['edc'], choices=list(MODELS),
-                        help='models to train and test (default: edc; the reference '
-                        'models are optical-only and early-fusion)')
+                        help='models to train and test (default: edc). optical-only '
+                        'and early-fusion are the reference models, edc-* the ablations')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='extra overrides passed to every training run')
     args = parser.parse_args(argv)
@@ -102,7 +115,8 @@ def main(argv=None):
              '--num-test', str(args.num_test), '--seed', '0', '--workers', '2'])
     data_options = [f'{loader}.dataset.data_root={args.data_root}'
                     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
-    summary = {name: train_and_test(name, MODELS[name], args, data_options)
+    trained = set()
+    summary = {name: train_and_test(name, MODELS[name], args, data_options, trained)
                for name in args.models}
     print_table(summary)
     os.makedirs(args.work_dir, exist_ok=True)

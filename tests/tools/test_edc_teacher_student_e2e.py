@@ -1,0 +1,69 @@
+"""Teacher -> student -> test with the EDC configs on a tiny generated benchmark.
+
+The runs go through tools/train.py and tools/test.py as subprocesses. The tiny model
+sizes live in config files that inherit the shipped ones, as a user's would; the
+student's config names the tiny teacher's config.
+"""
+import glob
+import json
+import os.path as osp
+
+import torch
+from test_train_test_e2e import ROOT, options, run_tool, tiny_benchmark  # noqa: F401
+
+TINY = """
+model = dict(
+    backbone=dict(embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1), num_heads=(2, 2),
+                  pos_mlp_hidden=16),
+    decode_head=dict(in_channels=[8, 16, 32, 64], decoder_channels=(16, 16, 8, 8, 8)){extra})
+"""
+CR_HEAD = (",\n    cloud_removal_head=dict(in_channels=[8, 16, 32, 64],"
+           " decoder_channels=(16, 16, 8, 8, 8), refine_channels=8)")
+
+
+def write_config(path, base, extra=''):
+    path.write_text(f"_base_ = ['{base}']\n" + TINY.format(extra=extra))
+    return str(path)
+
+
+def test_teacher_then_student_then_test(tiny_benchmark, tmp_path):  # noqa: F811
+    edc = osp.join(ROOT, 'configs', 'edc')
+    teacher_cfg = write_config(
+        tmp_path / 'teacher.py',
+        osp.join(edc, 'edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py'))
+    student_cfg = write_config(
+        tmp_path / 'student.py',
+        osp.join(edc, 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py'),
+        CR_HEAD + f",\n    teacher='{teacher_cfg}'")
+    teacher_dir, student_dir = str(tmp_path / 'teacher'), str(tmp_path / 'student')
+
+    run_tool('tools/train.py', teacher_cfg, '--work-dir', teacher_dir,
+             *options(tiny_benchmark, 2))
+    log = run_tool('tools/train.py', student_cfg, '--work-dir', student_dir,
+                   *options(tiny_benchmark, 2), f'custom_hooks.0.checkpoint={teacher_dir}')
+    assert 'teacher loaded from' in log and 'distill.loss_distill' in log
+    state = torch.load(osp.join(student_dir, 'iter_2.pth'), weights_only=False)['state_dict']
+    assert not any(k.startswith('teacher.') for k in state)
+    assert any(k.startswith('cloud_removal_head.') for k in state)
+
+    show_dir = str(tmp_path / 'panels')
+    log = run_tool('tools/test.py', student_cfg, osp.join(student_dir, 'iter_2.pth'),
+                   '--work-dir', student_dir, '--show-dir', show_dir,
+                   *options(tiny_benchmark, 2))
+    metrics = [json.loads(line) for path in glob.glob(osp.join(student_dir, '*', '*.json'))
+               for line in open(path) if 'cr/PSNR' in line]
+    assert metrics and 'cloudy.mIoU' in metrics[-1] and metrics[-1]['cr/PSNR'] > 0
+    assert len(glob.glob(osp.join(show_dir, '**', '*.png'), recursive=True)) == 2
+
+
+def test_drop_in_backbone_with_stock_uperhead_trains(tiny_benchmark, tmp_path):  # noqa: F811
+    config = tmp_path / 'dropin.py'
+    config.write_text(
+        f"_base_ = ['{osp.join(ROOT, 'configs', 'edc', 'upernet_edc-small_1xb8-400it_generated-m3mcr-160x160.py')}']\n"
+        "model = dict(backbone=dict(embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1),\n"
+        "                           num_heads=(2, 2), pos_mlp_hidden=16),\n"
+        "             decode_head=dict(in_channels=[8, 16, 32, 64], channels=16))\n")
+    work_dir = str(tmp_path / 'work')
+    log = run_tool('tools/train.py', str(config), '--work-dir', work_dir,
+                   *options(tiny_benchmark, 3))
+    assert osp.isfile(osp.join(work_dir, 'iter_3.pth')) and 'decode.loss_ce' in log
