@@ -10,6 +10,7 @@ import argparse
 import logging
 
 import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
+import torch
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
@@ -24,7 +25,11 @@ def parse_args(argv=None):
         help='resume from CHECKPOINT, or from the latest checkpoint of the work '
         'dir when no path is given')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training')
+                        help='mixed precision: float16 with loss scaling on CUDA '
+                        '(--amp-dtype bfloat16 for bf16), bfloat16 autocast on CPU')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default=None,
+                        help='autocast dtype for --amp (default: float16 on CUDA, '
+                        'bfloat16 on CPU)')
     return add_runner_args(parser).parse_args(argv)
 
 
@@ -32,12 +37,7 @@ def build_config(args):
     """Merge the command line into the config."""
     cfg = load_config(args)
     if args.amp:
-        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config', 'current',
-                      logging.WARNING)
-        else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        enable_amp(cfg, args.amp_dtype)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -45,6 +45,25 @@ def build_config(args):
         cfg.resume = True
         cfg.load_from = args.resume
     return cfg
+
+
+def enable_amp(cfg, dtype=None):
+    """Switch the optimizer wrapper to mixed precision for this machine."""
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
+                                                          'AutocastOptimWrapper'):
+        print_log('mixed precision is already enabled in the config', 'current',
+                  logging.WARNING)
+    elif torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = dtype or 'float16'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif dtype == 'float16':
+        raise SystemExit('--amp-dtype float16 needs CUDA (loss scaling); on CPU use '
+                         'bfloat16')
+    else:
+        cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
+        print_log('no CUDA device: --amp trains with bfloat16 autocast on CPU', 'current')
 
 
 def main(argv=None):

@@ -5,8 +5,11 @@ custom_imports = dict(imports=['mmseg_edc'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),
+    dist_cfg=dict(backend='nccl'),       # gloo on machines without CUDA (tools/train.py)
 )
+# BatchNorm becomes SyncBatchNorm only under a distributed launcher (mmengine's Runner
+# converts it there and reverts SyncBN in single-process runs); not on CPU.
+sync_bn = 'torch'
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')

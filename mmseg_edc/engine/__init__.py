@@ -1,5 +1,9 @@
-"""Training-loop pieces: hooks and the optimizer constructor."""
+"""Training-loop pieces: hooks, optimizer constructor and wrapper."""
+from .autocast_optim_wrapper import AutocastOptimWrapper
 from .hooks import DistillationTeacherHook
 from .optim_constructor import TrainableParamsOptimWrapperConstructor
 
-__all__ = ['DistillationTeacherHook', 'TrainableParamsOptimWrapperConstructor']
+__all__ = [
+    'AutocastOptimWrapper', 'DistillationTeacherHook',
+    'TrainableParamsOptimWrapperConstructor'
+]

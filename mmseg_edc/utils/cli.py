@@ -2,7 +2,9 @@
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 
 def add_runner_args(parser):
@@ -29,9 +31,38 @@ def load_config(args):
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        use_cpu_distributed(cfg, args.launcher)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def use_cpu_distributed(cfg, launcher):
+    """Distributed runs without CUDA: the gloo backend and plain BatchNorm.
+
+    NCCL and torch's SyncBatchNorm need GPUs; on CPU each process normalises with
+    its own batch statistics. mmengine's launcher always selects a CUDA device, so
+    under torchrun the gloo process group is started here and the Runner uses it.
+    """
+    if launcher != 'pytorch':
+        raise SystemExit(f'--launcher {launcher} needs CUDA; CPU-only distributed runs '
+                         'use torchrun (tools/dist_train.sh, --launcher pytorch)')
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+        print_log('no CUDA device: distributed backend nccl -> gloo', 'current')
+    if cfg.get('sync_bn') is not None:
+        print_log(f'no CUDA device: sync_bn={cfg.sync_bn!r} ignored (plain BN)', 'current')
+        cfg.sync_bn = None
+    # DistributedDataParallel of a CPU module takes no device ids
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend=dist_cfg['backend'])

@@ -1,0 +1,62 @@
+"""Two CPU processes (gloo, tools/dist_train.sh) agree with one process at the same
+global batch; --amp trains with bfloat16 autocast on CPU.
+
+Batch statistics differ between one batch of 2 and two batches of 1, so the model
+uses GroupNorm here; crops are off so both runs see the same pixels.
+"""
+import os
+import os.path as osp
+import random
+import subprocess
+import sys
+
+import torch
+from test_train_test_e2e import ROOT, options, run_tool, tiny_benchmark  # noqa: F401
+
+BASE = osp.join(ROOT, 'configs', 'references',
+                'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160.py')
+GROUP_NORM = """_base_ = ['{base}']
+norm_cfg = dict(type='GN', num_groups=4, requires_grad=True)
+model = dict(backbone=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg))
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='RadiometricScale', ranges=dict(img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])),
+    dict(type='PackOpticalSARInputs')]))
+optim_wrapper = dict(_delete_=True, type='OptimWrapper',
+                     optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
+"""
+
+
+def final_state(work_dir, iters):
+    return torch.load(osp.join(work_dir, f'iter_{iters}.pth'),
+                      weights_only=False)['state_dict']
+
+
+def test_two_gloo_processes_match_one_process(tiny_benchmark, tmp_path):  # noqa: F811
+    config = tmp_path / 'gn.py'
+    config.write_text(GROUP_NORM.format(base=BASE))
+    single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
+    run_tool('tools/train.py', str(config), '--work-dir', single,
+             *options(tiny_benchmark, 3), 'train_dataloader.batch_size=2')
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
+               PORT=str(random.randint(20000, 40000)))
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', dist,
+         *options(tiny_benchmark, 3), 'train_dataloader.batch_size=1'],
+        cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    assert 'nccl -> gloo' in result.stdout + result.stderr
+    one, two = final_state(single, 3), final_state(dist, 3)
+    assert one.keys() == two.keys()
+    for key in one:         # tolerance: |a - b| <= 1e-5 + 1e-3 |b| per weight
+        torch.testing.assert_close(two[key], one[key], rtol=1e-3, atol=1e-5, msg=key)
+
+
+def test_amp_on_cpu_trains_with_bfloat16(tiny_benchmark, tmp_path):  # noqa: F811
+    work_dir = str(tmp_path / 'amp')
+    log = run_tool('tools/train.py', BASE, '--work-dir', work_dir, '--amp',
+                   *options(tiny_benchmark, 2))
+    assert 'bfloat16 autocast on CPU' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    dumped = open(osp.join(work_dir, osp.basename(BASE))).read()
+    assert "type='AutocastOptimWrapper'" in dumped
