@@ -39,7 +39,10 @@ def test_config_builds(path):
     HOOKS.build(dict(cfg.default_hooks.visualization))
     preprocessor = cfg.model.data_preprocessor
     channels = len(preprocessor.mean)
-    assert cfg.model.backbone.in_channels == channels, (
+    backbone = cfg.model.backbone
+    in_channels = backbone.get('in_channels') or (
+        backbone.get('optical_channels', 4) + backbone.get('sar_channels', 2))
+    assert in_channels == channels, (
         'backbone input channels must match the per-channel normalisation')
     if preprocessor.get('input_channels') is not None:
         assert len(preprocessor.input_channels) == channels

@@ -1,7 +1,8 @@
 """Every name mmseg_edc registers builds from a config dict in mmseg's scope."""
 from mmengine.registry import init_default_scope
+import torch
 from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
-                            TRANSFORMS, VISUALIZERS)
+                            OPTIM_WRAPPERS, TRANSFORMS, VISUALIZERS)
 
 import mmseg_edc  # noqa: F401
 
@@ -12,6 +13,7 @@ OURS = {
         dict(type='MultiModalRandomCrop', crop_size=160),
         dict(type='MultiModalRandomFlip'),
         dict(type='MultiModalRandomRotate90'),
+        dict(type='SynthesizeClouds', band_tint=(1.0, 0.96, 0.92, 1.06)),
         dict(type='PackOpticalSARInputs'),
     ],
     MODELS: [
@@ -41,6 +43,8 @@ OURS = {
     OPTIM_WRAPPER_CONSTRUCTORS: [dict(
         type='TrainableParamsOptimWrapperConstructor',
         optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],
+    OPTIM_WRAPPERS: [dict(type='AutocastOptimWrapper', optimizer=torch.optim.SGD(
+        [torch.nn.Parameter(torch.zeros(1))], lr=0.1))],
 }
 
 
@@ -58,11 +62,11 @@ def test_all_our_names_are_listed_here():
     listed = {cfg['type'] for cfgs in OURS.values() for cfg in cfgs}
     ours = set()
     for registry in (TRANSFORMS, MODELS, METRICS, HOOKS, DATASETS,
-                     OPTIM_WRAPPER_CONSTRUCTORS):
+                     OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS):
         for name, cls in registry.module_dict.items():
             if cls.__module__.startswith('mmseg_edc'):
                 ours.add(name)
     datasets = {n for n, c in DATASETS.module_dict.items()
                 if c.__module__.startswith('mmseg_edc')}
-    assert datasets == {'M3MCRDataset', 'OpticalSARSegDataset'}
+    assert datasets == {'M3MCRDataset', 'OpticalSARSegDataset', 'WHUOptSARDataset'}
     assert ours - datasets == listed

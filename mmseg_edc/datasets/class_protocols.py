@@ -75,3 +75,33 @@ def build_label_lut(codes, num_classes):
     for code, index in codes.items():
         lut[int(code)] = index
     return lut
+
+
+#: WHU-OPT-SAR (Li et al., JAG 2022): label code -> (name, colour). The dataset publishes
+#: no colours; these are the ones ASANet (Zhang et al., ISPRS 2024) draws its WHU-OPT-SAR
+#: maps with, so our maps compare side by side with that paper's figures. Background, which
+#: ASANet does not draw, is black.
+WHU_OPT_SAR = {
+    0: ('background', '#000000'),
+    10: ('farmland', '#ffc380'),
+    20: ('city', '#ff0000'),
+    30: ('village', '#9f81b7'),
+    40: ('water', '#0000ff'),
+    50: ('forest', '#00ff00'),
+    60: ('road', '#ffff00'),
+    70: ('others', '#ffffff'),
+}
+
+#: The usual WHU-OPT-SAR protocol: seven classes, background (code 0) ignored.
+WHU_OPT_SAR_7CLASS = ClassProtocol(
+    classes=tuple(name for code, (name, _) in WHU_OPT_SAR.items() if code),
+    palette=tuple(_rgb(colour) for code, (_, colour) in WHU_OPT_SAR.items() if code),
+    codes={code: code // 10 - 1 for code in WHU_OPT_SAR if code})
+
+#: Every WHU-OPT-SAR code as a class, background included (class index = code / 10).
+WHU_OPT_SAR_8CLASS = ClassProtocol(
+    classes=tuple(name for name, _ in WHU_OPT_SAR.values()),
+    palette=tuple(_rgb(colour) for _, colour in WHU_OPT_SAR.values()),
+    codes={code: code // 10 for code in WHU_OPT_SAR})
+
+WHU_OPT_SAR_PROTOCOLS = {'7class': WHU_OPT_SAR_7CLASS, '8class': WHU_OPT_SAR_8CLASS}

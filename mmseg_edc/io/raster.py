@@ -7,11 +7,12 @@ another grid is nearest-neighbour on pixel centres, which is exact for M3M-CR's
 90 x 90 (10 m) to 300 x 300 (3 m) case: both grids cover the same 900 m.
 """
 import os.path as osp
+import warnings
 from typing import NamedTuple, Optional, Tuple
 
 import numpy as np
 import rasterio
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 
 class RasterReadError(OSError):
@@ -70,6 +71,13 @@ def read_raster(path, dtype=np.float32, expected_bands=None, sample_key=None):
     where = _describe(path, sample_key)
     if not osp.isfile(path):
         raise RasterReadError(f'raster file {where} does not exist')
+    with warnings.catch_warnings():
+        # tiles without georeferencing (WHU-OPT-SAR) are expected, not a problem
+        warnings.simplefilter('ignore', NotGeoreferencedWarning)
+        return _read_all_bands(path, where, dtype, expected_bands)
+
+
+def _read_all_bands(path, where, dtype, expected_bands):
     try:
         with rasterio.open(path) as src:
             if expected_bands is not None and src.count != expected_bands:

@@ -1,4 +1,6 @@
-"""Registered transforms: loading, shared geometry and packing of optical-SAR samples."""
+"""Registered transforms: loading, shared geometry, cloud synthesis and packing of
+optical-SAR samples."""
+from .cloud_synthesis import SynthesizeClouds
 from .formatting import PackOpticalSARInputs
 from .geometric import (MultiModalRandomCrop, MultiModalRandomFlip,
                         MultiModalRandomRotate90)
@@ -6,5 +8,6 @@ from .loading import LoadOpticalSARTile, RadiometricScale
 
 __all__ = [
     'LoadOpticalSARTile', 'RadiometricScale', 'MultiModalRandomCrop',
-    'MultiModalRandomFlip', 'MultiModalRandomRotate90', 'PackOpticalSARInputs'
+    'MultiModalRandomFlip', 'MultiModalRandomRotate90', 'SynthesizeClouds',
+    'PackOpticalSARInputs'
 ]

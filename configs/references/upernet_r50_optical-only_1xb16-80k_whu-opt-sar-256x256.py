@@ -1,0 +1,8 @@
+# optical-only reference on WHU-OPT-SAR 256 x 256 tiles: stock ResNet-50-V1c + UPerNet on
+# the 4 synthetic-cloud optical bands (the data preprocessor drops SAR), 7 classes.
+_base_ = [
+    '../_base_/models/upernet_r50_optical-only.py', '../_base_/datasets/whu_opt_sar.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adam.py'
+]
+model = dict(decode_head=dict(num_classes=7))
+default_hooks = dict(visualization=dict(rgb_bands=(0, 1, 2)))
