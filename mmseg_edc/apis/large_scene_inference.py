@@ -39,7 +39,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS
+from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS, WHU_OPT_SAR_PROTOCOLS
 from mmseg_edc.datasets.transforms import PackOpticalSARInputs
 from mmseg_edc.io import RasterGrid
 from mmseg_edc.utils.efficiency import build_inference_model
@@ -53,7 +53,8 @@ WINDOWED_STEPS = ('LoadOpticalSARTile', 'RadiometricScale', 'PackOpticalSARInput
 #: Finished rows are blended and written this many at a time (bounds temporaries).
 RELEASE_ROWS = 64
 #: Dataset types whose class names and palette come from a class protocol.
-PROTOCOL_DATASETS = {'M3MCRDataset': ('6class', M3MCR_PROTOCOLS)}
+PROTOCOL_DATASETS = {'M3MCRDataset': ('6class', M3MCR_PROTOCOLS),
+                     'WHUOptSARDataset': ('7class', WHU_OPT_SAR_PROTOCOLS)}
 
 
 def config_test_pipeline(cfg):
