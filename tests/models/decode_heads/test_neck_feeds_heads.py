@@ -2,6 +2,7 @@
 tests/test_registry.py)."""
 from mmseg.registry import MODELS
 
+
 def test_neck_feeds_both_heads(pyramid):
     neck = MODELS.build(dict(type='DCHFNeck', in_channels=[4, 8, 16, 32],
                              fusion_cfg=dict(type='DCHF', reduction=4),
