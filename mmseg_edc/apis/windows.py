@@ -13,7 +13,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from mmseg_edc.models.segmentors.edc_segmentor import sliding_windows
+from mmseg_edc.utils.windows import blend_weights, sliding_windows, taper  # noqa: F401
 
 
 class WindowRow(NamedTuple):
@@ -51,47 +51,6 @@ def plan_window_rows(height, width, window, overlap):
                       lefts=tuple(x1 for _, _, x1, _ in boxes),
                       width=min(window, width))
             for (top, bottom), boxes in groupby(layout, key=lambda box: box[:2])]
-
-
-def taper(length, ramp, at_start, at_end):
-    """1-D blending profile of one window side.
-
-    ``sin^2`` ramps of ``ramp`` pixels rise from the window's start and fall to
-    its end, each only where a neighbouring window overlaps (``at_start`` /
-    ``at_end``; a side on the scene border keeps full weight). Ramps are sampled
-    at pixel centres, so no value is zero, and two ramps meeting over ``ramp``
-    pixels sum to one.
-
-    Returns:
-        np.ndarray: float32 ``(length,)`` in ``(0, 1]``.
-    """
-    profile = np.ones(length, dtype=np.float64)
-    ramp = min(ramp, length)
-    if ramp > 0:
-        rise = np.sin(0.5 * np.pi * (np.arange(ramp) + 0.5) / ramp) ** 2
-        if at_start:
-            profile[:ramp] *= rise
-        if at_end:
-            profile[length - ramp:] *= rise[::-1]
-    return profile.astype(np.float32)
-
-
-def blend_weights(top, left, window_shape, scene_shape, ramp):
-    """Separable taper of the window at ``(top, left)``.
-
-    Args:
-        top, left (int): window position in the scene.
-        window_shape (tuple[int, int]): ``(h, w)``.
-        scene_shape (tuple[int, int]): ``(H, W)``.
-        ramp (int): ramp length in pixels (the planned overlap).
-
-    Returns:
-        np.ndarray: float32 ``h x w``, positive everywhere.
-    """
-    (win_h, win_w), (height, width) = window_shape, scene_shape
-    rows = taper(win_h, ramp, top > 0, top + win_h < height)
-    cols = taper(win_w, ramp, left > 0, left + win_w < width)
-    return np.outer(rows, cols)
 
 
 def finished_until(rows, index, height, block):

@@ -11,23 +11,8 @@ from torch import Tensor
 
 from ..decode_heads.cloud_removal_head import padding_valid_mask
 from ..decode_heads.unet_decoder import decoded_size
+from ...utils.windows import blend_weights, sliding_windows
 from .frozen_teacher import FrozenTeacher, build_teacher_model
-
-
-def sliding_windows(height, width, crop, stride):
-    """``(y1, y2, x1, x2)`` of every window, as mmseg's slide inference places them.
-
-    The last window of a row or column is shifted inward to end at the border;
-    windows larger than the image shrink to it.
-    """
-    (crop_h, crop_w), (stride_h, stride_w) = crop, stride
-    rows = max(height - crop_h + stride_h - 1, 0) // stride_h + 1
-    cols = max(width - crop_w + stride_w - 1, 0) // stride_w + 1
-    for row in range(rows):
-        for col in range(cols):
-            y2 = min(row * stride_h + crop_h, height)
-            x2 = min(col * stride_w + crop_w, width)
-            yield max(y2 - crop_h, 0), y2, max(x2 - crop_w, 0), x2
 
 
 def undo_padding_and_flip(tensor, img_meta):
@@ -196,27 +181,39 @@ class EDCSegmentor(EncoderDecoder):
 
     def slide_inference(self, inputs: Tensor, batch_img_metas: List[dict]
                         ) -> Tuple[Tensor, Optional[Tensor]]:
-        """Overlapping windows (``test_cfg.crop_size`` / ``stride``), outputs averaged.
+        """Overlapping windows (``test_cfg.crop_size`` / ``stride``), outputs blended.
 
         Both the logits and the reconstruction are accumulated, which mmseg's
-        single-output slide inference cannot do.
+        single-output slide inference cannot do. ``test_cfg.blend``: ``'mean'``
+        (default, mmseg's plain average) or ``'taper'`` [ours]: each window weighted
+        by a ``sin^2`` ramp over its overlap with neighbours, which hides the seams
+        that window borders leave, most visibly in the reconstruction.
         """
+        blend = self.test_cfg.get('blend', 'mean')
+        if blend not in ('mean', 'taper'):
+            raise ValueError(f"test_cfg.blend must be 'mean' or 'taper', got {blend!r}")
+        (crop_h, crop_w), (stride_h, stride_w) = self.test_cfg.crop_size, self.test_cfg.stride
         height, width = inputs.shape[-2:]
-        sums, count = None, inputs.new_zeros((inputs.shape[0], 1, height, width))
-        for y1, y2, x1, x2 in sliding_windows(height, width, self.test_cfg.crop_size,
-                                              self.test_cfg.stride):
+        sums, total = None, inputs.new_zeros((inputs.shape[0], 1, height, width))
+        for y1, y2, x1, x2 in sliding_windows(height, width, (crop_h, crop_w),
+                                              (stride_h, stride_w)):
             window = inputs[:, :, y1:y2, x1:x2]
             batch_img_metas[0]['img_shape'] = window.shape[2:]
-            outputs = [o for o in self.whole_inference(window, batch_img_metas)
+            weight = 1.0
+            if blend == 'taper':
+                weight = inputs.new_tensor(blend_weights(
+                    y1, x1, window.shape[2:], (height, width),
+                    max(crop_h - stride_h, crop_w - stride_w)))
+            outputs = [o * weight for o in self.whole_inference(window, batch_img_metas)
                        if o is not None]
             pad = (x1, width - x2, y1, height - y2)
             if sums is None:
                 sums = [F.pad(o, pad) for o in outputs]
             else:
                 sums = [s + F.pad(o, pad) for s, o in zip(sums, outputs)]
-            count[:, :, y1:y2, x1:x2] += 1
-        averaged = [s / count for s in sums]
-        return averaged[0], (averaged[1] if len(averaged) > 1 else None)
+            total[:, :, y1:y2, x1:x2] += weight
+        blended = [s / total for s in sums]
+        return blended[0], (blended[1] if len(blended) > 1 else None)
 
     def inference(self, inputs: Tensor, batch_img_metas: List[dict]
                   ) -> Tuple[Tensor, Optional[Tensor]]:

@@ -137,3 +137,24 @@ def test_cloud_free_optical_input_for_the_teacher():
     del batch['data_samples'][0].gt_clear_img
     with pytest.raises(KeyError, match='gt_clear_img'):
         model.val_step(batch)
+
+
+def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_otherwise():
+    model = MODELS.build(model_cfg()).eval()
+    batch = make_batch(batch=1, size=(64, 64), label=(20, 20))
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64), stride=(32, 32),
+                                blend='taper')
+    one_window = model.test_step(batch)[0]
+    model.test_cfg = ConfigDict(mode='whole')
+    torch.testing.assert_close(one_window.pred_clear_img.data,
+                               model.test_step(batch)[0].pred_clear_img.data)
+    outputs = {}
+    for blend in ('mean', 'taper'):
+        model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
+                                    blend=blend)
+        outputs[blend] = model.test_step(batch)[0].pred_clear_img.data
+    assert not torch.allclose(outputs['mean'], outputs['taper'])
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
+                                blend='gauss')
+    with pytest.raises(ValueError, match='blend'):
+        model.test_step(batch)
