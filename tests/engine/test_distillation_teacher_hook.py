@@ -80,3 +80,26 @@ def test_needs_a_model_with_a_teacher():
 
 def student_teacher_cfg():
     return model_cfg(teacher=True)['teacher']
+
+
+def test_student_can_start_from_the_teacher_weights(tmp_path):
+    from mmseg_edc.models.segmentors import build_teacher_model
+    student = tiny_student()
+    trained_teacher = build_teacher_model(student_teacher_cfg())
+    for p in trained_teacher.parameters():
+        p.data.normal_()
+    path = str(tmp_path / 'teacher.pth')
+    save_checkpoint(dict(state_dict=trained_teacher.state_dict()), path)
+    own_before = student.cloud_removal_head.conv_out.weight.clone()
+    hook = HOOKS.build(dict(type='DistillationTeacherHook', checkpoint=path,
+                            init_student_from_teacher=True))
+    hook.before_train(fake_runner(student, iteration=5))       # resumed: untouched
+    assert not torch.equal(student.decode_head.conv_seg.weight,
+                           trained_teacher.decode_head.conv_seg.weight)
+    hook.before_train(fake_runner(student))
+    teacher_state = trained_teacher.state_dict()
+    for key, value in student.state_dict().items():
+        if key in teacher_state and teacher_state[key].shape == value.shape:
+            assert torch.equal(value, teacher_state[key]), key
+    assert torch.equal(student.cloud_removal_head.conv_out.weight, own_before)
+    assert student.backbone.fusions[1].reliability is not None       # student's own part

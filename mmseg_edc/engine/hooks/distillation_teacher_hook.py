@@ -34,6 +34,20 @@ def resolve_teacher_checkpoint(path):
         'best_*.pth or last_checkpoint); train the teacher config first')
 
 
+def copy_shared_weights(source, target):
+    """Copy every tensor of ``source``'s state dict that ``target`` has under the
+    same name and shape.
+
+    Returns:
+        tuple[int, int]: tensors copied, tensors in ``target``'s state dict.
+    """
+    target_state = target.state_dict()
+    shared = {k: v for k, v in source.state_dict().items()
+              if k in target_state and target_state[k].shape == v.shape}
+    target.load_state_dict(shared, strict=False)
+    return len(shared), len(target_state)
+
+
 @HOOKS.register_module()
 class DistillationTeacherHook(Hook):
     """Give the student's ``teacher`` its trained weights and ramp the distillation.
@@ -51,16 +65,23 @@ class DistillationTeacherHook(Hook):
             newest ``best_*.pth``, else its last checkpoint).
         delay_iters (int): iterations without distillation.
         ramp_iters (int): iterations of linear warm-up after the delay.
+        init_student_from_teacher (bool): [ours] before the first iteration (not on
+            resume), copy every teacher weight whose name and shape the student shares
+            into the student; the student's own parts (reliability maps, cloud-removal
+            head) keep their initialisation. Off by default (the student starts from
+            its own initialisation, as in CloudSeg).
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, checkpoint, delay_iters=0, ramp_iters=0):
+    def __init__(self, checkpoint, delay_iters=0, ramp_iters=0,
+                 init_student_from_teacher=False):
         if delay_iters < 0 or ramp_iters < 0:
             raise ValueError('delay_iters and ramp_iters must be >= 0')
         self.checkpoint = checkpoint
         self.delay_iters = delay_iters
         self.ramp_iters = ramp_iters
+        self.init_student_from_teacher = init_student_from_teacher
 
     @staticmethod
     def _student(runner):
@@ -77,6 +98,10 @@ class DistillationTeacherHook(Hook):
         student.teacher.load_checkpoint_weights(checkpoint.get('state_dict', checkpoint),
                                                 path)
         runner.logger.info(f'teacher loaded from {path} and frozen')
+        if self.init_student_from_teacher and runner.iter == 0:
+            copied, total = copy_shared_weights(student.teacher.model, student)
+            runner.logger.info(f'student initialised from the teacher: {copied} of '
+                               f'{total} student tensors copied')
 
     def distill_scale(self, iteration):
         """The distillation multiplier at a 0-based training iteration."""
