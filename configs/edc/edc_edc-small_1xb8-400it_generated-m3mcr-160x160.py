@@ -1,7 +1,9 @@
 # EDC student on the generated benchmark: cloudy optical + SAR in, segmentation +
 # cloud removal out, distilled from the frozen teacher on cloud-free pixels.
 # Train the teacher config first; DistillationTeacherHook takes the teacher's work dir
-# (its best or last checkpoint) or a checkpoint file.
+# (its best or last checkpoint) or a checkpoint file. Within the CPU budget the student
+# starts from the teacher's shared weights ([ours], init_student_from_teacher; the
+# reliability maps and the cloud-removal head keep their own initialisation).
 _base_ = [
     '../_base_/models/edc-small.py', '../_base_/datasets/generated_m3mcr.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'
@@ -14,7 +16,7 @@ optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
 custom_hooks = [
     dict(type='DistillationTeacherHook',
          checkpoint='work_dirs/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160',
-         delay_iters=0, ramp_iters=40)
+         delay_iters=0, ramp_iters=40, init_student_from_teacher=True)
 ]
 val_evaluator = [
     dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),

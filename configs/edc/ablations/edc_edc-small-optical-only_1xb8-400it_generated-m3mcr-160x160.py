@@ -8,5 +8,5 @@ model = dict(
 custom_hooks = [
     dict(type='DistillationTeacherHook',
          checkpoint='work_dirs/edc-teacher_edc-small-optical-only_1xb8-400it_generated-m3mcr-160x160',
-         delay_iters=0, ramp_iters=40)
+         delay_iters=0, ramp_iters=40, init_student_from_teacher=True)
 ]
