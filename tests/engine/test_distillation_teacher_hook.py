@@ -44,13 +44,8 @@ def test_resolves_work_dirs(tmp_path):
 
 
 def test_loads_teacher_strictly_and_sets_the_scale(tmp_path):
-    from mmseg_edc.models.segmentors import build_teacher_model
     student = tiny_student()
-    trained_teacher = build_teacher_model(student_teacher_cfg())
-    for p in trained_teacher.parameters():
-        p.data.normal_()
-    path = str(tmp_path / 'teacher.pth')
-    save_checkpoint(dict(state_dict=trained_teacher.state_dict()), path)
+    trained_teacher, path = trained_teacher_checkpoint(tmp_path)
     hook = HOOKS.build(dict(type='DistillationTeacherHook', checkpoint=path,
                             delay_iters=1, ramp_iters=2))
     runner = fake_runner(student)
@@ -78,18 +73,20 @@ def test_needs_a_model_with_a_teacher():
         hook.before_train(fake_runner(MODELS.build(model_cfg())))
 
 
-def student_teacher_cfg():
-    return model_cfg(teacher=True)['teacher']
+def trained_teacher_checkpoint(tmp_path):
+    """A teacher with random (non-initial) weights, saved as a checkpoint."""
+    from mmseg_edc.models.segmentors import build_teacher_model
+    teacher = build_teacher_model(model_cfg(teacher=True)['teacher'])
+    for p in teacher.parameters():
+        p.data.normal_()
+    path = str(tmp_path / 'teacher.pth')
+    save_checkpoint(dict(state_dict=teacher.state_dict()), path)
+    return teacher, path
 
 
 def test_student_can_start_from_the_teacher_weights(tmp_path):
-    from mmseg_edc.models.segmentors import build_teacher_model
     student = tiny_student()
-    trained_teacher = build_teacher_model(student_teacher_cfg())
-    for p in trained_teacher.parameters():
-        p.data.normal_()
-    path = str(tmp_path / 'teacher.pth')
-    save_checkpoint(dict(state_dict=trained_teacher.state_dict()), path)
+    trained_teacher, path = trained_teacher_checkpoint(tmp_path)
     own_before = student.cloud_removal_head.conv_out.weight.clone()
     hook = HOOKS.build(dict(type='DistillationTeacherHook', checkpoint=path,
                             init_student_from_teacher=True))
