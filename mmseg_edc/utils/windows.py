@@ -10,20 +10,25 @@ that window borders otherwise leave.
 import numpy as np
 
 
-def sliding_windows(height, width, crop, stride):
-    """``(y1, y2, x1, x2)`` of every window, as mmseg's slide inference places them.
+def window_starts(length, size, stride):
+    """Start offsets of the windows along one axis, as mmseg's slide inference places
+    them: one every ``stride`` pixels, the last shifted inward to end at the border; a
+    window longer than the axis starts at 0 (and is cut to the axis).
 
-    The last window of a row or column is shifted inward to end at the border;
-    windows larger than the image shrink to it.
+    Returns:
+        list[int]: increasing offsets.
     """
+    count = max(length - size + stride - 1, 0) // stride + 1
+    return [max(min(i * stride + size, length) - size, 0) for i in range(count)]
+
+
+def sliding_windows(height, width, crop, stride):
+    """``(y1, y2, x1, x2)`` of every window, row by row (see :func:`window_starts`)."""
     (crop_h, crop_w), (stride_h, stride_w) = crop, stride
-    rows = max(height - crop_h + stride_h - 1, 0) // stride_h + 1
-    cols = max(width - crop_w + stride_w - 1, 0) // stride_w + 1
-    for row in range(rows):
-        for col in range(cols):
-            y2 = min(row * stride_h + crop_h, height)
-            x2 = min(col * stride_w + crop_w, width)
-            yield max(y2 - crop_h, 0), y2, max(x2 - crop_w, 0), x2
+    cols = window_starts(width, crop_w, stride_w)
+    for y1 in window_starts(height, crop_h, stride_h):
+        for x1 in cols:
+            yield y1, min(y1 + crop_h, height), x1, min(x1 + crop_w, width)
 
 
 def taper(length, ramp, at_start, at_end):

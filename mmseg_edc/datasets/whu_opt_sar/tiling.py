@@ -6,11 +6,13 @@ of them, the fewest that cover every pixel. The last tile is then
 
 * ``'shift'`` (default): moved inward to end on the scene edge (offset ``L - T``), so
   every tile is all real pixels and overlaps its neighbour more; needs ``L >= T``. These
-  are the windows of mmseg's slide inference (``sliding_windows`` of the EDC segmentor);
+  are the windows of mmseg's slide inference (:func:`mmseg_edc.utils.windows.window_starts`);
 * ``'pad'``: kept on the stride lattice and filled past the scene edge (image 0,
   label 255 = ignored), so tiles never overlap more than ``T - S``.
 """
 import numpy as np
+
+from mmseg_edc.utils.windows import window_starts
 
 EDGE_MODES = ('shift', 'pad')
 
@@ -31,14 +33,13 @@ def axis_offsets(length, tile_size, stride, edge='shift'):
         raise ValueError(f'edge must be one of {EDGE_MODES}, got {edge!r}')
     if not 1 <= stride <= tile_size:
         raise ValueError(f'stride must be in [1, tile_size={tile_size}], got {stride}')
-    if edge == 'shift' and length < tile_size:
-        raise ValueError(f'a scene side of {length} px is shorter than the {tile_size} px '
-                         "tile; use edge='pad' (--edge pad) or a smaller tile size")
-    count = -(-max(length - tile_size, 0) // stride) + 1
-    offsets = [i * stride for i in range(count)]
     if edge == 'shift':
-        offsets[-1] = min(offsets[-1], length - tile_size)
-    return offsets
+        if length < tile_size:
+            raise ValueError(f'a scene side of {length} px is shorter than the {tile_size} '
+                             "px tile; use edge='pad' (--edge pad) or a smaller tile size")
+        return window_starts(length, tile_size, stride)
+    count = -(-max(length - tile_size, 0) // stride) + 1
+    return [i * stride for i in range(count)]
 
 
 def tile_key(scene, y0, x0):
