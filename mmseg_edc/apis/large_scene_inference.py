@@ -42,7 +42,7 @@ from mmseg.registry import DATASETS, TRANSFORMS
 from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS, WHU_OPT_SAR_PROTOCOLS
 from mmseg_edc.datasets.transforms import PackOpticalSARInputs
 from mmseg_edc.io import RasterGrid
-from mmseg_edc.utils.efficiency import build_inference_model
+from mmseg_edc.utils.efficiency import autocast_context, build_inference_model
 from .scene_outputs import NODATA_LABEL, AtomicOutputs, SceneWriter
 from .scene_reader import SceneReader
 from .windows import (StripAccumulator, band_capacity, blend_weights, finished_until,
@@ -229,10 +229,10 @@ class SceneSegmenter:
             else 0
 
     def _autocast(self):
+        """float16 autocast on CUDA, bfloat16 elsewhere, when AMP is on."""
         if not self.amp:
-            return contextlib.nullcontext()
-        dtype = torch.float16 if self.device.type == 'cuda' else torch.bfloat16
-        return torch.autocast(device_type=self.device.type, dtype=dtype)
+            return autocast_context(self.device, 'fp32')
+        return autocast_context(self.device, 'fp16' if self.device.type == 'cuda' else 'bf16')
 
     def _pack(self, window):
         results = dict(img=window.optical, sar=window.sar)

@@ -75,7 +75,8 @@ def count_flops(model, input_shape):
                 by_module={k.split('.', 1)[1]: int(v) for k, v in by_module.items()})
 
 
-def _autocast(device, precision):
+def autocast_context(device, precision):
+    """``torch.autocast`` on ``device`` for ``'fp16'`` / ``'bf16'``; nothing for ``'fp32'``."""
     if precision == 'fp32':
         return nullcontext()
     dtype = dict(fp16=torch.float16, bf16=torch.bfloat16)[precision]
@@ -93,7 +94,7 @@ def measure_throughput(model, input_shape, warmup=3, repeats=10, device='cpu',
     inputs = torch.randn(*input_shape, device=device)
     synchronize = torch.cuda.synchronize if torch.device(device).type == 'cuda' \
         else (lambda: None)
-    with torch.no_grad(), _autocast(device, precision):
+    with torch.no_grad(), autocast_context(device, precision):
         for _ in range(warmup):
             model(inputs, mode='tensor')
         synchronize()
