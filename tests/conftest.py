@@ -6,6 +6,8 @@ import shutil
 import numpy as np
 import pytest
 import rasterio
+# before any test module imports mmseg: registers the package, applies the compat fixes
+import mmseg_edc  # noqa: F401
 from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
@@ -18,8 +20,7 @@ UTM = CRS.from_epsg(32646)
 
 @pytest.fixture(autouse=True, scope='session')
 def mmseg_scope():
-    """Register the package and make ``mmseg`` the default registry scope."""
-    import mmseg_edc  # noqa: F401
+    """Make ``mmseg`` the default registry scope."""
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
 

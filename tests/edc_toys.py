@@ -9,30 +9,53 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-TINY_BACKBONE = dict(type='EDCBackbone', optical_channels=4, sar_channels=2,
-                     embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1), num_heads=(2, 2),
-                     pos_mlp_hidden=16, drop_path_rate=0.0)
-IN_CHANNELS = [8, 16, 32, 64]
+BANDS = dict(optical=4, sar=2)
+TINY_STREAM = dict(type='EDCHybridStream', embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1),
+                   num_heads=(2, 2), pos_mlp_hidden=16, drop_path_rate=0.0)
+TINY_BACKBONE = dict(type='EDCBackbone', stream_cfg=TINY_STREAM)
 DECODER = (32, 16, 16, 8, 8)
 
 
-def model_cfg(with_cr=True, teacher=False, **extra):
+def teacher_model_cfg():
+    """The tiny student's teacher: no reliability map, no cloud-removal head."""
+    backbone = dict(copy.deepcopy(TINY_BACKBONE),
+                    fusion_cfg=dict(type='DCHF', use_reliability=False))
+    return dict(type='EDCSegmentor', bands=BANDS, backbone=backbone,
+                decode_head=dict(type='EDCSegHead', num_classes=3,
+                                 decoder_channels=DECODER))
+
+
+def save_random_teacher(path, seed=0):
+    """Build the tiny teacher, give it random (non-initial) weights, save it.
+
+    Returns:
+        nn.Module: the saved teacher.
+    """
+    from mmengine.runner import save_checkpoint
+    from mmseg.registry import MODELS
+    torch.manual_seed(seed)
+    teacher = MODELS.build(teacher_model_cfg())
+    for p in teacher.parameters():
+        p.data.normal_()
+    save_checkpoint(dict(state_dict=teacher.state_dict()), str(path))
+    return teacher
+
+
+def model_cfg(with_cr=True, teacher_checkpoint=None, **extra):
+    """The tiny EDC student; with ``teacher_checkpoint`` (a file of
+    :func:`save_random_teacher`) it distils from that teacher."""
     cfg = dict(
-        type='EDCSegmentor',
+        type='EDCSegmentor', bands=BANDS,
         data_preprocessor=dict(type='OpticalSARDataPreProcessor', mean=[0.5] * 6,
                                std=[0.25] * 6, size_divisor=32),
         backbone=copy.deepcopy(TINY_BACKBONE),
-        decode_head=dict(type='EDCSegHead', in_channels=IN_CHANNELS, num_classes=3,
-                         decoder_channels=DECODER),
-        test_cfg=dict(mode='whole'), **extra)
+        decode_head=dict(type='EDCSegHead', num_classes=3, decoder_channels=DECODER),
+        test_cfg=dict(mode='whole'))
+    cfg.update(extra)
     if with_cr:
-        cfg['cloud_removal_head'] = dict(type='CloudRemovalHead', in_channels=IN_CHANNELS,
-                                         out_channels=4, decoder_channels=DECODER)
-    if teacher:
-        teacher_backbone = copy.deepcopy(TINY_BACKBONE)
-        teacher_backbone['fusion_cfg'] = dict(type='DCHF', use_reliability=False)
-        cfg['teacher'] = dict(type='EDCSegmentor', backbone=teacher_backbone,
-                              decode_head=copy.deepcopy(cfg['decode_head']))
+        cfg['cloud_removal_head'] = dict(type='CloudRemovalHead', decoder_channels=DECODER)
+    if teacher_checkpoint is not None:
+        cfg['teacher'] = dict(model=teacher_model_cfg(), checkpoint=str(teacher_checkpoint))
         cfg['distill_loss'] = dict(type='MaskedFeatureDistillationLoss')
     return cfg
 
@@ -42,7 +65,8 @@ def make_batch(batch=2, size=(40, 40), label=(12, 12), seed=0):
     inputs, samples = [], []
     for _ in range(batch):
         inputs.append(torch.rand(6, *size, generator=gen))
-        sample = SegDataSample(metainfo=dict(img_shape=size, ori_shape=label))
+        sample = SegDataSample(metainfo=dict(img_shape=size, ori_shape=label,
+                                             bands=BANDS))
         sample.gt_sem_seg = PixelData(data=torch.randint(0, 3, (1, *label), generator=gen))
         sample.gt_clear_img = PixelData(data=torch.rand(4, *size, generator=gen))
         mask = torch.zeros(1, *size, dtype=torch.uint8)

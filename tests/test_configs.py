@@ -37,12 +37,30 @@ def test_config_builds(path):
         METRICS.build(evaluator)
     VISUALIZERS.build(cfg.visualizer)       # the hook draws with the current one
     HOOKS.build(dict(cfg.default_hooks.visualization))
-    preprocessor = cfg.model.data_preprocessor
-    channels = len(preprocessor.mean)
-    backbone = cfg.model.backbone
-    in_channels = backbone.get('in_channels') or (
-        backbone.get('optical_channels', 4) + backbone.get('sar_channels', 2))
-    assert in_channels == channels, (
-        'backbone input channels must match the per-channel normalisation')
-    if preprocessor.get('input_channels') is not None:
-        assert len(preprocessor.input_channels) == channels
+
+
+def band_declarations(cfg):
+    """Every place a config states the band layout, as ``{where: bands}``."""
+    found = {'bands': cfg.get('bands'), 'model.bands': cfg.model.get('bands')}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for index, transform in enumerate(cfg[loader].dataset.pipeline):
+            if transform['type'] == 'LoadOpticalSARTile':
+                found[f'{loader}.dataset.pipeline[{index}].bands'] = transform['bands']
+    return {where: dict(bands) for where, bands in found.items() if bands is not None}
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_one_band_layout_per_config(path):
+    declared = band_declarations(Config.fromfile(path))
+    assert len(declared) >= 3, f'bands are not declared or not handed on: {declared}'
+    assert len({tuple(sorted(b.items())) for b in declared.values()}) == 1, declared
+
+
+def test_the_band_check_catches_a_child_that_overrides_only_the_root_value(tmp_path):
+    """A child config re-declaring ``bands`` changes neither the (already parsed)
+    pipelines nor the model: the check above names the disagreement."""
+    child = tmp_path / 'child.py'
+    child.write_text(f"_base_ = ['{CONFIGS[0]}']\nbands = dict(optical=13, sar=2)\n")
+    declared = band_declarations(Config.fromfile(str(child)))
+    assert declared['bands'] == dict(optical=13, sar=2)
+    assert declared['model.bands'] != declared['bands']

@@ -6,9 +6,13 @@ from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPER_CONS
 
 import mmseg_edc  # noqa: F401
 
+BANDS = dict(optical=4, sar=2)
+TINY_STREAM = dict(type='EDCHybridStream', embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1),
+                   num_heads=(2, 2), pos_mlp_hidden=8)
+
 OURS = {
     TRANSFORMS: [
-        dict(type='LoadOpticalSARTile'),
+        dict(type='LoadOpticalSARTile', bands=BANDS),
         dict(type='RadiometricScale', ranges=dict(img=[(0, 10000)])),
         dict(type='MultiModalRandomCrop', crop_size=160),
         dict(type='MultiModalRandomFlip'),
@@ -17,29 +21,29 @@ OURS = {
         dict(type='PackOpticalSARInputs'),
     ],
     MODELS: [
-        dict(type='OpticalSARDataPreProcessor', mean=[0] * 6, std=[1] * 6),
+        dict(type='OpticalSARDataPreProcessor', bands=BANDS, mean=[0] * 6, std=[1] * 6),
         dict(type='DCHF', channels=16, with_cross_modal=False),
         dict(type='DCHFNeck', in_channels=[4, 8, 16, 32]),
         dict(type='EDCSegHead', in_channels=[4, 8, 16, 32], num_classes=6),
         dict(type='CloudRemovalHead', in_channels=[4, 8, 16, 32], out_channels=4),
         dict(type='CloudWeightedCharbonnierLoss'),
         dict(type='MaskedFeatureDistillationLoss'),
-        dict(type='EDCBackbone', embed_dims=(8, 16, 32, 64), depths=(1, 1, 1, 1),
-             num_heads=(2, 2), pos_mlp_hidden=8),
-        dict(type='EDCHybridStream', in_channels=4, embed_dims=(8, 16, 32, 64),
-             depths=(1, 1, 1, 1), num_heads=(2, 2), pos_mlp_hidden=8),
+        dict(type='EDCBackbone', bands=BANDS, stream_cfg=TINY_STREAM),
+        dict(TINY_STREAM, in_channels=4),
         dict(type='EDCStreamAdapter', in_channels=4, backbone=dict(
             type='MixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
             num_heads=[1, 1, 1, 1])),
-        dict(type='EDCSegmentor',
-             backbone=dict(type='EDCBackbone', embed_dims=(8, 16, 32, 64),
-                           depths=(1, 1, 1, 1), num_heads=(2, 2), pos_mlp_hidden=8),
-             decode_head=dict(type='EDCSegHead', in_channels=[8, 16, 32, 64],
-                              num_classes=6)),
+        dict(type='OpticalSAREncoderDecoder', bands=BANDS,
+             data_preprocessor=dict(type='OpticalSARDataPreProcessor'),
+             backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
+             decode_head=dict(type='FCNHead', in_index=3, channels=8, num_classes=6)),
+        dict(type='EDCSegmentor', bands=BANDS,
+             backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
+             decode_head=dict(type='EDCSegHead', num_classes=6)),
     ],
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
-            dict(type='DistillationTeacherHook', checkpoint='teacher.pth')],
+            dict(type='DistillationScheduleHook')],
     OPTIM_WRAPPER_CONSTRUCTORS: [dict(
         type='TrainableParamsOptimWrapperConstructor',
         optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],

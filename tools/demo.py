@@ -28,7 +28,8 @@ SUFFIX = '_1xb8-400it_generated-m3mcr-160x160.py'
 TEACHER = 'configs/edc/edc-teacher_edc-small' + SUFFIX
 ABLATIONS = 'configs/edc/ablations/'
 #: model name -> configs trained in order; the last one is tested. A config after the
-#: first is a student whose DistillationTeacherHook reads the previous run's work dir.
+#: first is a student whose teacher (model.teacher.checkpoint) is the previous run's work
+#: dir.
 #: A config trained once in a run is not trained again (the ablations share a teacher).
 MODELS = {
     'edc': [TEACHER, 'configs/edc/edc_edc-small' + SUFFIX],
@@ -71,7 +72,7 @@ def train_and_test(name, configs, args, data_options, trained):
         work_dir = osp.join(args.work_dir, osp.splitext(osp.basename(config))[0])
         options = data_options + ['train_cfg.val_interval=1000000', *args.cfg_options]
         if previous_work_dir is not None:
-            options.append(f'custom_hooks.0.checkpoint={previous_work_dir}')
+            options.append(f'model.teacher.checkpoint={previous_work_dir}')
         if config not in trained:
             run([python, 'tools/train.py', config, '--work-dir', work_dir,
                  '--cfg-options', *options])

@@ -10,6 +10,7 @@ import argparse
 import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
 from mmengine.runner import Runner
 
+from mmseg_edc.apis import strip_teacher
 from mmseg_edc.utils import add_runner_args, load_config
 
 
@@ -39,10 +40,8 @@ def build_config(args):
     """Merge the command line into the config."""
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
-    if cfg.model.get('teacher') is not None:
-        # only the student runs at inference; its checkpoint holds no teacher
-        cfg.model.teacher = None
-        cfg.model.distill_loss = None
+    # only the student runs at inference; its checkpoint holds no teacher
+    cfg.model = strip_teacher(cfg.model)
     if args.show or args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:

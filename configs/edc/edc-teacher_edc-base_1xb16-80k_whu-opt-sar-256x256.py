@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adam.py'
 ]
 model = dict(
+    bands={{_base_.bands}},
     optical_input='cloud_free',
     backbone=dict(fusion_cfg=dict(use_reliability=False), final_write_back=()),
     cloud_removal_head=None)

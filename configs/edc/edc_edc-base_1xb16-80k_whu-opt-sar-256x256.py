@@ -7,13 +7,13 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adam.py'
 ]
 model = dict(
-    teacher='{{fileDirname}}/edc-teacher_edc-base_1xb16-80k_whu-opt-sar-256x256.py',
+    bands={{_base_.bands}},
+    teacher=dict(
+        config='{{fileDirname}}/edc-teacher_edc-base_1xb16-80k_whu-opt-sar-256x256.py',
+        checkpoint='work_dirs/edc-teacher_edc-base_1xb16-80k_whu-opt-sar-256x256'),
     distill_loss=dict(type='MaskedFeatureDistillationLoss', loss_weight=1.0))
 optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
-custom_hooks = [
-    dict(type='DistillationTeacherHook',
-         checkpoint='work_dirs/edc-teacher_edc-base_1xb16-80k_whu-opt-sar-256x256')
-]
+custom_hooks = [dict(type='DistillationScheduleHook')]
 default_hooks = dict(visualization=dict(rgb_bands=(0, 1, 2)))
 val_evaluator = [
     dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),

@@ -1,7 +1,8 @@
 # EDC student on the generated benchmark: cloudy optical + SAR in, segmentation +
 # cloud removal out, distilled from the frozen teacher on cloud-free pixels.
-# Train the teacher config first; DistillationTeacherHook takes the teacher's work dir
-# (its best or last checkpoint) or a checkpoint file. Within the CPU budget the student
+# Train the teacher config first; model.teacher names its config and its work dir (its
+# best or last checkpoint) or a checkpoint file (--cfg-options
+# model.teacher.checkpoint=PATH). Within the CPU budget the student
 # starts from the teacher's shared weights ([ours], init_student_from_teacher; the
 # reliability maps and the cloud-removal head keep their own initialisation).
 _base_ = [
@@ -9,14 +10,16 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'
 ]
 model = dict(
-    teacher='{{fileDirname}}/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py',
+    bands={{_base_.bands}},
+    teacher=dict(
+        config='{{fileDirname}}/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py',
+        checkpoint='work_dirs/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160'),
     distill_loss=dict(type='MaskedFeatureDistillationLoss', loss_weight=1.0),
     test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
 optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
 custom_hooks = [
-    dict(type='DistillationTeacherHook',
-         checkpoint='work_dirs/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160',
-         delay_iters=0, ramp_iters=40, init_student_from_teacher=True)
+    dict(type='DistillationScheduleHook', delay_iters=0, ramp_iters=40,
+         init_student_from_teacher=True)
 ]
 val_evaluator = [
     dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),

@@ -4,3 +4,4 @@ _base_ = [
     '../_base_/models/upernet_edc-base.py', '../_base_/datasets/m3mcr.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_adam.py'
 ]
+model = dict(bands={{_base_.bands}})

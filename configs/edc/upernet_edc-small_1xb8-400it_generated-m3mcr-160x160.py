@@ -4,8 +4,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'
 ]
 model = dict(
-    backbone=dict(embed_dims=(16, 32, 64, 128), depths=(1, 1, 2, 1), num_heads=(2, 4),
-                  pos_mlp_hidden=64, drop_path_rate=0.1),
-    decode_head=dict(in_channels=[16, 32, 64, 128], channels=64, pool_scales=(1, 2, 3),
-                     dropout_ratio=0.0))
+    bands={{_base_.bands}},
+    backbone=dict(stream_cfg=dict(embed_dims=(16, 32, 64, 128), depths=(1, 1, 2, 1),
+                                  num_heads=(2, 4), pos_mlp_hidden=64,
+                                  drop_path_rate=0.1)),
+    decode_head=dict(channels=64, pool_scales=(1, 2, 3), dropout_ratio=0.0))
 randomness = dict(seed=0)

@@ -5,7 +5,6 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adam.py'
 ]
 model = dict(
-    data_preprocessor=dict(mean=[0.0] * 5, std=[1.0] * 5),
-    backbone=dict(in_channels=5),
+    bands={{_base_.bands}},
     decode_head=dict(num_classes=7))
 default_hooks = dict(visualization=dict(rgb_bands=(0, 1, 2)))

@@ -4,4 +4,5 @@ _base_ = [
     '../_base_/models/upernet_r50_early-fusion.py', '../_base_/datasets/m3mcr.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_30e_adam.py'
 ]
-model = dict(test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
+model = dict(bands={{_base_.bands}},
+             test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))

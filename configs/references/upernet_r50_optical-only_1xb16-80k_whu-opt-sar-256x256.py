@@ -4,5 +4,5 @@ _base_ = [
     '../_base_/models/upernet_r50_optical-only.py', '../_base_/datasets/whu_opt_sar.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adam.py'
 ]
-model = dict(decode_head=dict(num_classes=7))
+model = dict(bands={{_base_.bands}}, decode_head=dict(num_classes=7))
 default_hooks = dict(visualization=dict(rgb_bands=(0, 1, 2)))

@@ -42,11 +42,13 @@ from mmseg.registry import DATASETS, TRANSFORMS
 from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS, WHU_OPT_SAR_PROTOCOLS
 from mmseg_edc.datasets.transforms import PackOpticalSARInputs
 from mmseg_edc.io import RasterGrid
-from mmseg_edc.utils.efficiency import autocast_context, build_inference_model
+from mmseg_edc.utils.efficiency import autocast_context
+from mmseg_edc.utils.windows import blend_weights
+
+from .model_building import build_inference_model
 from .scene_outputs import NODATA_LABEL, AtomicOutputs, SceneWriter
 from .scene_reader import SceneReader
-from .windows import (StripAccumulator, band_capacity, blend_weights, finished_until,
-                      plan_window_rows)
+from .windows import StripAccumulator, band_capacity, finished_until, plan_window_rows
 
 #: Test-pipeline steps that window-by-window inference replaces or reproduces.
 WINDOWED_STEPS = ('LoadOpticalSARTile', 'RadiometricScale', 'PackOpticalSARInputs')
@@ -186,8 +188,7 @@ class SceneSegmenter:
                       f'test pipeline; not applied: {skipped}', logger='current',
                       level=logging.WARNING)
         loaders = [t for t in self.pipeline if type(t).__name__ == WINDOWED_STEPS[0]]
-        self.optical_bands = loaders[0].optical_bands if loaders else None
-        self.sar_bands = loaders[0].sar_bands if loaders else None
+        self.bands = loaders[0].bands if loaders else None
         self.scaling = [t for t in self.pipeline if type(t).__name__ == WINDOWED_STEPS[1]]
         self.pack = PackOpticalSARInputs(meta_keys=())
         self.num_classes = self.model.decode_head.num_classes
@@ -305,7 +306,7 @@ class SceneSegmenter:
         start = time.perf_counter()
         with rasterio.Env(GDAL_CACHEMAX=int(gdal_cache_mb)), \
                 AtomicOutputs([optical, sar, *self.source_files]) as outputs, \
-                SceneReader(optical, sar, self.optical_bands, self.sar_bands) as reader:
+                SceneReader(optical, sar, self.bands) as reader:
             height, width = reader.height, reader.width
             rows = plan_window_rows(height, width, window, overlap)
             if not reader.sar_covers_scene:

@@ -87,7 +87,7 @@ class SceneReader:
     Args:
         optical_path (str): optical GeoTIFF (any band count; cast to float32).
         sar_path (str): SAR GeoTIFF, on any north-up grid of the same CRS.
-        optical_bands, sar_bands (int, optional): required band counts.
+        bands (BandLayout, optional): required band counts (the config's).
 
     Raises:
         RasterReadError: a file cannot be opened or has the wrong band count.
@@ -97,11 +97,12 @@ class SceneReader:
     Use as a context manager (closes both files).
     """
 
-    def __init__(self, optical_path, sar_path, optical_bands=None, sar_bands=None):
+    def __init__(self, optical_path, sar_path, bands=None):
         self.paths = dict(optical=optical_path, SAR=sar_path)
-        self.optical = _open(optical_path, 'optical', optical_bands)
+        expected = (None, None) if bands is None else (bands.optical, bands.sar)
+        self.optical = _open(optical_path, 'optical', expected[0])
         try:
-            self.sar = _open(sar_path, 'SAR', sar_bands)
+            self.sar = _open(sar_path, 'SAR', expected[1])
         except RasterReadError:
             self.optical.close()
             raise

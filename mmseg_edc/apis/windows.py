@@ -1,4 +1,4 @@
-"""Window layout, blending weights and the strip accumulator of large-scene inference.
+"""Window rows and the strip accumulator of large-scene inference.
 
 A scene of ``H x W`` pixels is covered by rows of equal ``h x w`` windows placed as
 mmseg's slide inference places them (stride ``window - overlap``; the last window of
@@ -13,7 +13,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from mmseg_edc.utils.windows import blend_weights, sliding_windows, taper  # noqa: F401
+from mmseg_edc.utils.windows import sliding_windows
 
 
 class WindowRow(NamedTuple):

@@ -105,3 +105,20 @@ WHU_OPT_SAR_8CLASS = ClassProtocol(
     codes={code: code // 10 for code in WHU_OPT_SAR})
 
 WHU_OPT_SAR_PROTOCOLS = {'7class': WHU_OPT_SAR_7CLASS, '8class': WHU_OPT_SAR_8CLASS}
+
+
+def apply_label_lut(labels, lut, ignore_index=IGNORE_INDEX):
+    """Map raw label codes to class indices; codes outside the LUT become ignored.
+
+    Args:
+        labels (np.ndarray): integer ``h x w`` codes as stored (any integer dtype).
+        lut (np.ndarray): uint8 array; ``lut[code]`` is the class of ``code``
+            (``ignore_index`` for codes that the class protocol ignores).
+
+    Returns:
+        np.ndarray: uint8 ``h x w`` class indices.
+    """
+    out = np.full(labels.shape, ignore_index, dtype=np.uint8)
+    inside = (labels >= 0) & (labels < len(lut))
+    out[inside] = lut[labels[inside]]
+    return out

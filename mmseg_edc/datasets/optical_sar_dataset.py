@@ -20,6 +20,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .class_protocols import build_label_lut
+from .transforms.pipeline_guard import check_multimodal_pipeline
 
 #: modality name in the config -> path key in a data info.
 PATH_KEYS = dict(img='img_path', sar='sar_path', clear='clear_path',
@@ -90,6 +91,7 @@ class OpticalSARSegDataset(BaseSegDataset):
             i: i for i in range(num_classes)}
         self.label_lut = build_label_lut(codes, num_classes)
         super().__init__(data_root=data_root, metainfo=metainfo, **kwargs)
+        check_multimodal_pipeline(self.pipeline.transforms, type(self).__name__)
 
     def _modality_path(self, modality, key):
         spec = self.modalities[modality]

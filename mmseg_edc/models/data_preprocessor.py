@@ -7,6 +7,8 @@ from mmengine.structures import PixelData
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
+from ..structures import MODALITY_ORDER, BandLayout
+
 #: Pixel targets on the image grid and the value their padding takes. The cloud-free
 #: image is padded with 0 reflectance and the cloud mask with 0 (clear); losses that
 #: must ignore the padded border read ``padding_size`` from the metainfo.
@@ -27,9 +29,14 @@ class OpticalSARDataPreProcessor(SegDataPreProcessor):
 
     Compared with mmseg's ``SegDataPreProcessor`` it
 
-    - optionally keeps only some input channels (``input_channels``): an optical-only
-      model reads the same packed ``[optical; SAR]`` data with
-      ``input_channels=[0, 1, 2, 3]``;
+    - knows the band layout of the packed ``[optical; SAR]`` inputs (``bands``, the
+      dataset base's declaration) and checks every batch against it: each sample's
+      ``bands`` metainfo (written by ``PackOpticalSARInputs``) must equal it;
+    - keeps only the channels of ``input_modalities``: an optical-only model reads the
+      same packed data with ``input_modalities=('optical',)``;
+    - can blank whole modalities (``blank_modalities=('sar',)``): set to 0 after
+      normalisation, i.e. to their mean, so the model keeps its inputs but receives no
+      information from them (the optical-only ablation of a fusion model);
     - checks that ``mean``/``std`` give one value per kept channel and never reorders
       channels (no BGR/RGB step);
     - pads, in training, not only ``gt_sem_seg`` but every pixel target
@@ -46,49 +53,70 @@ class OpticalSARDataPreProcessor(SegDataPreProcessor):
     predictions) and inputs are padded only when ``test_cfg`` asks for it.
 
     Args:
-        mean, std (Sequence[float]): per kept channel, applied as ``(x - mean) / std``.
-        input_channels (Sequence[int] | None): indices of the packed channels the model
-            sees, in order; None keeps all.
-        blank_channels (Sequence[int] | None): indices (after selection) of channels
-            set to 0 after normalisation, i.e. to their mean: the model keeps its
-            inputs but receives no information from them (the optical-only ablation
-            of a fusion model blanks the SAR channels).
+        bands (dict): ``dict(optical=C_opt, sar=C_sar)`` of the packed inputs (an
+            ``OpticalSAREncoderDecoder`` fills it in from ``model.bands``).
+        input_modalities (Sequence[str]): modalities the model sees, in packing order.
+        blank_modalities (Sequence[str]): modalities (among ``input_modalities``) set
+            to 0 after normalisation.
+        mean, std (Sequence[float] | None): one value per kept channel, applied as
+            ``(x - mean) / std``; None leaves the values as ``RadiometricScale`` made
+            them.
         size, size_divisor, pad_val, seg_pad_val, batch_augments, test_cfg: as in
             ``SegDataPreProcessor``.
 
-    Shapes: ``data['inputs']`` list of ``C x H_i x W_i`` -> ``N x C x H' x W'``.
+    Shapes: ``data['inputs']`` list of ``(C_opt + C_sar) x H_i x W_i`` ->
+    ``N x C x H' x W'`` with ``C`` the band count of ``input_modalities``.
     """
 
-    def __init__(self, mean=None, std=None, input_channels=None, blank_channels=None,
-                 size=None,
-                 size_divisor=None, pad_val=0, seg_pad_val=255, batch_augments=None,
-                 test_cfg=None):
+    def __init__(self, bands, input_modalities=MODALITY_ORDER, blank_modalities=(),
+                 mean=None, std=None, size=None, size_divisor=None, pad_val=0,
+                 seg_pad_val=255, batch_augments=None, test_cfg=None):
         super().__init__(mean=mean, std=std, size=size, size_divisor=size_divisor,
                          pad_val=pad_val, seg_pad_val=seg_pad_val,
                          batch_augments=batch_augments, test_cfg=test_cfg)
-        self.input_channels = None if input_channels is None else list(
-            input_channels)
-        self.blank_channels = list(blank_channels or [])
+        self.bands = BandLayout.from_config(bands, 'data_preprocessor.bands')
+        self.input_modalities = tuple(input_modalities)
+        self.input_channels = self.bands.channels(self.input_modalities,
+                                                  'data_preprocessor.input_modalities')
+        outside = [m for m in blank_modalities if m not in self.input_modalities]
+        if outside:
+            raise ValueError(f'data_preprocessor.blank_modalities {tuple(blank_modalities)} '
+                             f'must be among input_modalities {self.input_modalities}')
+        self.blank_channels = [self.input_channels.index(c) for c in self.bands.channels(
+            blank_modalities, 'data_preprocessor.blank_modalities')]
+        if self._enable_normalize and self.mean.shape[0] != len(self.input_channels):
+            seen = ', '.join(f'{m} {getattr(self.bands, m)}' for m in self.input_modalities)
+            raise ValueError(
+                f'{type(self).__name__}: mean/std give {self.mean.shape[0]} values but '
+                f'the model sees {len(self.input_channels)} channels ({seen}); give one '
+                'per channel, optical bands first')
+
+    def check_band_layout(self, data_samples):
+        """Every sample's packed ``bands`` (metainfo) must be this preprocessor's."""
+        for sample in data_samples or []:
+            packed = sample.metainfo.get('bands')
+            if packed is not None and dict(packed) != self.bands.as_dict():
+                raise ValueError(
+                    f'sample {sample.metainfo.get("sample_key")!r} was packed with bands '
+                    f'{dict(packed)} but the model expects {self.bands.as_dict()} '
+                    '(model.bands); the dataset base and the model must declare the same '
+                    'bands')
 
     def _select_and_normalise(self, inputs):
-        if self.input_channels is not None:
+        expected = self.bands.total
+        for x in inputs:
+            if x.shape[0] != expected:
+                raise ValueError(f'{type(self).__name__}: inputs have {x.shape[0]} '
+                                 f'channels, bands {self.bands.as_dict()} give {expected}')
+        if len(self.input_channels) != expected:
             inputs = [x[self.input_channels] for x in inputs]
         inputs = [x.float() for x in inputs]
         if self._enable_normalize:
-            inputs = self._normalise(inputs)
+            inputs = [(x - self.mean) / self.std for x in inputs]
         if self.blank_channels:
             inputs = [x.index_fill(0, x.new_tensor(self.blank_channels, dtype=torch.long),
                                    0.0) for x in inputs]
         return inputs
-
-    def _normalise(self, inputs):
-        for x in inputs:
-            if x.shape[0] != self.mean.shape[0]:
-                raise ValueError(
-                    f'{type(self).__name__}: the model sees {x.shape[0]} channels but '
-                    f'mean/std give {self.mean.shape[0]} values; set one per channel '
-                    'of the packed inputs (optical bands, then SAR bands).')
-        return [(x - self.mean) / self.std for x in inputs]
 
     def _padded_size(self, shapes, size, size_divisor):
         height = max(s[0] for s in shapes)
@@ -150,8 +178,9 @@ class OpticalSARDataPreProcessor(SegDataPreProcessor):
 
     def forward(self, data, training=False):
         data = self.cast_data(data)
-        inputs = self._select_and_normalise(data['inputs'])
         data_samples = data.get('data_samples')
+        self.check_band_layout(data_samples)
+        inputs = self._select_and_normalise(data['inputs'])
         if training:
             if data_samples is None:
                 raise ValueError('training needs data_samples with the targets')

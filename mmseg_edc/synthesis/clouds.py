@@ -152,3 +152,37 @@ def synthesize_clouds(clear, rng, cover, *, shadows=True, sun_offset=None,
     cloudy = np.clip((1.0 - a) * ground + a * radiance, 0.0, 1.0).astype(np.float32)
     return CloudLayer(cloudy=cloudy, alpha=alpha, mask=mask,
                       shadow=shadow.astype(np.float32), cover=float(mask.mean()))
+
+
+#: Default range of the uniform cloud-cover distribution (fraction of mask pixels).
+DEFAULT_COVER_RANGE = (0.1, 0.9)
+
+
+def check_cover_range(cover_range):
+    """``cover_range`` as ``(lo, hi)`` floats; raise unless ``0 <= lo <= hi <= 1``."""
+    lo, hi = (float(v) for v in cover_range)
+    if not 0.0 <= lo <= hi <= 1.0:
+        raise ValueError(f'cover_range must satisfy 0 <= lo <= hi <= 1, got {cover_range}')
+    return lo, hi
+
+
+def synthesize_clouds_random_cover(clear, rng, cover_range=DEFAULT_COVER_RANGE,
+                                   band_tint=None, shadows=True, thin_probability=0.25):
+    """Draw a cover uniformly from ``cover_range``, then clouds with that cover.
+
+    Args:
+        clear (numpy.ndarray): float ``H x W x C`` cloud-free reflectance, about 0..1.
+        rng (numpy.random.Generator): source of all randomness (the cover is its first
+            draw).
+        cover_range (tuple[float, float]): bounds of the uniform cover distribution.
+        band_tint (sequence[float] | None): per-band cloud brightness (length ``C``).
+        shadows (bool): darken the ground beside the clouds.
+        thin_probability (float): share of images with only thin clouds.
+
+    Returns:
+        mmseg_edc.synthesis.CloudLayer: ``cloudy`` float32 ``H x W x C`` in [0, 1],
+        ``mask`` bool ``H x W``, ``alpha``, ``shadow`` and the achieved ``cover``.
+    """
+    lo, hi = check_cover_range(cover_range)
+    return synthesize_clouds(clear, rng, rng.uniform(lo, hi), band_tint=band_tint,
+                             shadows=shadows, thin_probability=thin_probability)

@@ -6,7 +6,6 @@ for PyTorch's fused attention (``aten::scaled_dot_product_attention``), so one i
 added here: ``B x heads x L_q x L_k x (D_qk + D_v)`` multiply-accumulates for the two
 matrix products (softmax and masking are not counted, like elsewhere in the counter).
 """
-import copy
 import time
 from contextlib import nullcontext
 from math import prod
@@ -14,19 +13,6 @@ from math import prod
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
-from mmseg.registry import MODELS
-
-
-def build_inference_model(model_cfg):
-    """The model as it runs at inference: no teacher, no distillation, no auxiliary
-    head (their parameters and FLOPs are training-only)."""
-    cfg = copy.deepcopy(model_cfg)
-    for key in ('teacher', 'distill_loss', 'auxiliary_head'):
-        if key in cfg:
-            cfg[key] = None
-    cfg.pop('pretrained', None)
-    model = MODELS.build(cfg)
-    return model.eval()
 
 
 def count_parameters(model):

@@ -7,6 +7,15 @@ from mmseg.registry import HOOKS
 from .panel import render_sample_panel
 
 
+def packed_optical_bands(sample):
+    """``C_opt`` of a sample's packed inputs, from its ``bands`` metainfo."""
+    bands = sample.metainfo.get('bands')
+    if bands is None:
+        raise KeyError(f'sample {sample.metainfo.get("sample_key")!r} has no bands '
+                       'metainfo; pack it with PackOpticalSARInputs')
+    return bands['optical']
+
+
 def _pixel_data(sample, name):
     return getattr(sample, name).data.cpu().numpy() if name in sample else None
 
@@ -19,20 +28,20 @@ class OpticalSARVisualizationHook(SegVisualizationHook):
     which 16-bit multispectral and SAR GeoTIFFs are not. This hook renders from the
     batch's packed inputs instead (see :func:`render_sample_panel`) and hands the
     panel to the visualizer, whose backends write it (``tools/test.py --show-dir``
-    sets their folder) as ``<mode>_<sample_key>_<step>.png``.
+    sets their folder) as ``<mode>_<sample_key>_<step>.png``. The band layout of
+    the packed inputs comes from each sample's ``bands`` metainfo (written by
+    ``PackOpticalSARInputs``), so nothing about bands is configured here.
 
     Args:
-        optical_channels (int): leading input channels that are optical bands.
         rgb_bands (tuple[int]): optical bands shown as red, green, blue.
         interval (int): draw every ``interval``-th batch (1 = every sample).
         draw, show, wait_time, backend_args: as in ``SegVisualizationHook``.
     """
 
-    def __init__(self, optical_channels=4, rgb_bands=(2, 1, 0), interval=1,
-                 draw=False, show=False, wait_time=0., backend_args=None):
+    def __init__(self, rgb_bands=(2, 1, 0), interval=1, draw=False, show=False,
+                 wait_time=0., backend_args=None):
         super().__init__(draw=draw, interval=interval, show=show,
                          wait_time=wait_time, backend_args=backend_args)
-        self.optical_channels = optical_channels
         self.rgb_bands = tuple(rgb_bands)
 
     def _after_iter(self, runner, batch_idx, data_batch, outputs, mode='val'):
@@ -47,7 +56,7 @@ class OpticalSARVisualizationHook(SegVisualizationHook):
             pred = _pixel_data(sample, 'pred_sem_seg')
             clear = _pixel_data(sample, 'pred_clear_img')
             panel = render_sample_panel(
-                inputs.cpu().numpy(), palette, self.optical_channels,
+                inputs.cpu().numpy(), palette, packed_optical_bands(sample),
                 self.rgb_bands,
                 gt_labels=None if gt is None else gt[0],
                 pred_labels=None if pred is None else pred[0],

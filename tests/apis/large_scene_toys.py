@@ -8,7 +8,7 @@ from edc_toys import model_cfg
 from mmengine.runner import save_checkpoint
 from rasterio.crs import CRS
 
-from mmseg_edc.utils.efficiency import build_inference_model
+from mmseg_edc.apis import build_inference_model
 
 UTM = CRS.from_epsg(32646)
 ORIGIN = (760299.0, 3150000.0)
@@ -22,7 +22,7 @@ custom_imports = dict(imports=['mmseg_edc'], allow_failed_imports=False)
 model = {model!r}
 ranges = dict(img=[(0, 10000)], clear_img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])
 test_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2)),
     dict(type='RadiometricScale', ranges=ranges),
     dict(type='PackOpticalSARInputs'),
 ]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from edc_toys import TINY_BACKBONE, model_cfg
+from edc_toys import BANDS, TINY_BACKBONE, model_cfg
 from large_scene_toys import (CLASSES, NODATA_COLS, NODATA_ROWS, ORIGIN, PALETTE,
                               build_toy_model, write_config, write_scene)
 from mmengine.config import Config
@@ -273,8 +273,9 @@ def test_stock_encoder_decoder_matches_whole_image_inference(geotiff_writer, tmp
     """A plain mmseg EncoderDecoder (head at 1/32, logits resized to the window)."""
     torch.manual_seed(0)
     model = MODELS.build(dict(
-        type='EncoderDecoder', data_preprocessor=model_cfg()['data_preprocessor'],
-        backbone=TINY_BACKBONE,
+        type='EncoderDecoder',
+        data_preprocessor=dict(model_cfg()['data_preprocessor'], bands=BANDS),
+        backbone=dict(TINY_BACKBONE, bands=BANDS),
         decode_head=dict(type='FCNHead', in_channels=64, in_index=3, channels=8,
                          num_convs=1, num_classes=3),
         test_cfg=dict(mode='whole')))

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from mmseg_edc.apis import (StripAccumulator, band_capacity, blend_weights,
-                            finished_until, plan_window_rows, taper)
+from mmseg_edc.apis import (StripAccumulator, band_capacity, finished_until,
+                            plan_window_rows)
+from mmseg_edc.utils.windows import blend_weights, taper
 
 
 def coverage(rows, shape):

@@ -6,7 +6,7 @@ import pytest
 from mmseg_edc.datasets import M3MCRDataset
 
 PIPELINE = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2)),
     dict(type='RadiometricScale',
          ranges=dict(img=[(0, 10000)], clear_img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])),
     dict(type='MultiModalRandomCrop', crop_size=(160, 160)),

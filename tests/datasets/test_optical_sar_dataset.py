@@ -36,7 +36,7 @@ def test_folder_scan_and_split_file(tmp_path, geotiff_writer):
 
 def test_band_counts_and_label_codes_from_config(tmp_path, geotiff_writer):
     make_layout(tmp_path, geotiff_writer)
-    pipeline = [dict(type='LoadOpticalSARTile', optical_bands=13, sar_bands=2),
+    pipeline = [dict(type='LoadOpticalSARTile', bands=dict(optical=13, sar=2)),
                 dict(type='PackOpticalSARInputs')]
     dataset = OpticalSARSegDataset(
         data_root=str(tmp_path), modalities=MODALITIES, metainfo=METAINFO,
@@ -46,7 +46,7 @@ def test_band_counts_and_label_codes_from_config(tmp_path, geotiff_writer):
     assert labels == [0, 1, 255]           # code 20 is not mapped -> ignored
     wrong = OpticalSARSegDataset(
         data_root=str(tmp_path), modalities=MODALITIES, metainfo=METAINFO,
-        pipeline=[dict(type='LoadOpticalSARTile', optical_bands=4)])
+        pipeline=[dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2))])
     with pytest.raises(OSError, match=r'a_1.tif.*sample a_1.*13 bands.*expects 4'):
         wrong[0]
 

@@ -1,4 +1,4 @@
-"""Normalisation per channel and consistent padding of every pixel target."""
+"""Band layout, normalisation per channel and consistent padding of every pixel target."""
 import pytest
 import torch
 from mmengine.structures import PixelData
@@ -7,8 +7,15 @@ from mmseg.structures import SegDataSample
 from mmseg_edc.models import OpticalSARDataPreProcessor
 
 
+BANDS = dict(optical=4, sar=2)
+
+
+def preprocessor(**kwargs):
+    return OpticalSARDataPreProcessor(bands=BANDS, **kwargs)
+
+
 def sample(height, width, label_hw, key='s'):
-    data_sample = SegDataSample(metainfo=dict(sample_key=key))
+    data_sample = SegDataSample(metainfo=dict(sample_key=key, bands=BANDS))
     data_sample.gt_sem_seg = PixelData(
         data=torch.arange(label_hw[0] * label_hw[1]).view(1, *label_hw) % 6)
     data_sample.gt_clear_img = PixelData(data=torch.ones(4, height, width))
@@ -24,22 +31,29 @@ def batch(shapes):
 
 
 def test_normalises_each_channel():
-    pre = OpticalSARDataPreProcessor(mean=[1, 1, 1, 1, 0, 0],
-                                     std=[1, 1, 1, 1, 2, 4])
+    pre = preprocessor(mean=[1, 1, 1, 1, 0, 0],
+                       std=[1, 1, 1, 1, 2, 4])
     out = pre(batch([(10, 10, (3, 3))]), training=False)
     x = out['inputs'][0]
     assert torch.all(x[:4] == 1) and torch.all(x[4] == 1) and torch.all(x[5] == 0.5)
 
 
-def test_channel_count_mismatch_is_reported():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 4, std=[1] * 4)
-    with pytest.raises(ValueError, match='sees 6 channels but mean/std give 4'):
-        pre(batch([(10, 10, (3, 3))]), training=False)
+def test_mean_std_length_is_checked_against_the_bands():
+    with pytest.raises(ValueError, match=r'mean/std give 4 values but the model sees 6 '
+                                         r'channels \(optical 4, sar 2\)'):
+        preprocessor(mean=[0] * 4, std=[1] * 4)
 
 
-def test_keeps_only_the_selected_channels():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 4, std=[1] * 4,
-                                     input_channels=[0, 1, 2, 3])
+def test_a_batch_packed_with_other_bands_is_refused():
+    data = batch([(10, 10, (3, 3))])
+    data['data_samples'][0].set_metainfo(dict(bands=dict(optical=13, sar=2)))
+    with pytest.raises(ValueError, match=r"sample 's' was packed with bands \{'optical': "
+                                         r"13, 'sar': 2\} but the model expects"):
+        preprocessor()(data, training=True)
+
+
+def test_keeps_only_the_selected_modalities():
+    pre = preprocessor(mean=[0] * 4, std=[1] * 4, input_modalities=('optical',))
     data = batch([(10, 10, (3, 3))])
     data['inputs'][0][4:] = 7.0
     out = pre(data, training=False)
@@ -48,8 +62,8 @@ def test_keeps_only_the_selected_channels():
 
 
 def test_training_pads_every_target_on_its_grid():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 6, std=[1] * 6, size_divisor=32,
-                                     pad_val=-1, seg_pad_val=255)
+    pre = preprocessor(mean=[0] * 6, std=[1] * 6, size_divisor=32,
+                       pad_val=-1, seg_pad_val=255)
     data = batch([(300, 300, (90, 90)), (300, 300, (90, 90))])
     labels_before = [s.gt_sem_seg.data.clone() for s in data['data_samples']]
     out = pre(data, training=True)
@@ -71,7 +85,7 @@ def test_training_pads_every_target_on_its_grid():
 
 
 def test_training_pads_mixed_sizes_to_the_largest():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 6, std=[1] * 6)
+    pre = preprocessor(mean=[0] * 6, std=[1] * 6)
     out = pre(batch([(160, 160, (48, 48)), (100, 160, (30, 48))]), training=True)
     assert out['inputs'].shape == (2, 6, 160, 160)
     second = out['data_samples'][1]
@@ -81,8 +95,8 @@ def test_training_pads_mixed_sizes_to_the_largest():
 
 
 def test_test_mode_pads_inputs_only():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 6, std=[1] * 6,
-                                     test_cfg=dict(size_divisor=32))
+    pre = preprocessor(mean=[0] * 6, std=[1] * 6,
+                       test_cfg=dict(size_divisor=32))
     out = pre(batch([(300, 300, (90, 90))]), training=False)
     s = out['data_samples'][0]
     assert out['inputs'].shape == (1, 6, 320, 320)
@@ -92,17 +106,21 @@ def test_test_mode_pads_inputs_only():
 
 
 def test_target_off_the_image_grid_is_reported():
-    pre = OpticalSARDataPreProcessor(mean=[0] * 6, std=[1] * 6)
+    pre = preprocessor(mean=[0] * 6, std=[1] * 6)
     data = batch([(20, 20, (6, 6))])
     data['data_samples'][0].gt_clear_img = PixelData(data=torch.ones(4, 19, 20))
     with pytest.raises(ValueError, match=r"gt_clear_img of sample 's' is \(19, 20\)"):
         pre(data, training=True)
 
 
-def test_blank_channels_zero_after_normalisation():
+def test_blanked_modalities_are_zero_after_normalisation():
     from mmseg.registry import MODELS
-    preprocessor = MODELS.build(dict(type='OpticalSARDataPreProcessor', mean=[1.0] * 3,
-                                     std=[2.0] * 3, blank_channels=[2]))
+    pre = MODELS.build(dict(type='OpticalSARDataPreProcessor',
+                            bands=dict(optical=2, sar=1), mean=[1.0] * 3, std=[2.0] * 3,
+                            blank_modalities=('sar',)))
     inputs = torch.stack([torch.full((2, 2), v) for v in (3.0, 5.0, 7.0)])
-    out = preprocessor(dict(inputs=[inputs]), False)['inputs'][0]
+    out = pre(dict(inputs=[inputs]), False)['inputs'][0]
+    # (3 - 1) / 2 and (5 - 1) / 2 for the optical bands; the SAR band blanked to 0
     assert out[:, 0, 0].tolist() == [1.0, 2.0, 0.0]
+    with pytest.raises(ValueError, match='must be among input_modalities'):
+        preprocessor(input_modalities=('optical',), blank_modalities=('sar',))

@@ -19,7 +19,7 @@ GROUP_NORM = """_base_ = ['{base}']
 norm_cfg = dict(type='GN', num_groups=4, requires_grad=True)
 model = dict(backbone=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg))
 train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2)),
     dict(type='RadiometricScale', ranges=dict(img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])),
     dict(type='PackOpticalSARInputs')]))
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',

@@ -56,7 +56,8 @@ def test_hook_writes_one_panel_per_sample(tmp_path):
     hook._visualizer = visualizer
     outputs = []
     for key in ('s1', 's2'):
-        sample = SegDataSample(metainfo=dict(sample_key=key, img_path=f'{key}.tif'))
+        sample = SegDataSample(metainfo=dict(sample_key=key, img_path=f'{key}.tif',
+                                             bands=dict(optical=4, sar=2)))
         sample.gt_sem_seg = PixelData(data=torch.zeros(1, 3, 3, dtype=torch.long))
         sample.pred_sem_seg = PixelData(data=torch.ones(1, 3, 3, dtype=torch.long))
         outputs.append(sample)

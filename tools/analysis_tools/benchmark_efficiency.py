@@ -22,8 +22,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
-from mmseg_edc.utils.efficiency import (build_inference_model, count_flops,
-                                        count_parameters, measure_throughput)
+from mmseg_edc.apis import build_inference_model
+from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
+                                        measure_throughput)
 
 
 def parse_args(argv=None):

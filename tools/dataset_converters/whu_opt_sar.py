@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 
-from mmseg_edc.datasets.transforms.cloud_synthesis import DEFAULT_COVER_RANGE
+from mmseg_edc.synthesis import DEFAULT_COVER_RANGE
 from mmseg_edc.datasets.whu_opt_sar import EDGE_MODES, convert_whu_opt_sar
 from mmseg_edc.datasets.whu_opt_sar.converter import DEFAULT_VAL_SCENES
 

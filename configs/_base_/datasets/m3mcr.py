@@ -4,6 +4,9 @@
 # 300 x 300 patch is tested (slide 160 / 80 is set in the model's test_cfg) and
 # predictions are taken to the 90 x 90 label grid. Validation is the test split, as
 # M3M-CR publishes no validation split; hold out training areas for model selection.
+# The band layout, declared once: the loader checks every file against it and leaf
+# configs hand it to the model (model = dict(bands={{_base_.bands}})).
+bands = dict(optical=4, sar=2)    # PlanetScope B, G, R, NIR; Sentinel-1 VV, VH
 dataset_type = 'M3MCRDataset'
 data_root = 'data/M3M-CR'
 crop_size = (160, 160)
@@ -12,13 +15,13 @@ radiometric_ranges = dict(
     clear_img=[(0, 10000)],
     sar=[(-25, 0), (-32.5, 0)])       # VV, VH in dB -> [0, 1]
 train_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='MultiModalRandomCrop', crop_size=crop_size),
     dict(type='PackOpticalSARInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=2),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='PackOpticalSARInputs'),
 ]

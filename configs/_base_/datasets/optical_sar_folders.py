@@ -1,11 +1,11 @@
 # Your own paired tiles in one folder per modality (OpticalSARSegDataset). Change the
-# folders, suffixes, band counts, classes, label codes and radiometric ranges to your
+# folders, suffixes, bands, classes, label codes and radiometric ranges to your
 # data; the example is SEN12MS-CR-like (13-band Sentinel-2, 2-band Sentinel-1 in dB).
 # Split files list one sample key per line: <folder>/<key><suffix> must exist for
 # every configured modality.
 dataset_type = 'OpticalSARSegDataset'
 data_root = 'data/my_optical_sar'
-optical_bands, sar_bands = 13, 2
+bands = dict(optical=13, sar=2)   # leaf configs pass it on: model = dict(bands={{_base_.bands}})
 crop_size = (256, 256)
 modalities = dict(
     img=dict(folder='s2_cloudy', suffix='.tif'),
@@ -19,7 +19,7 @@ label_codes = {1: 0, 2: 1, 4: 2, 5: 3, 6: 4, 7: 5, 9: 6, 10: 7}   # others -> ig
 radiometric_ranges = dict(img=[(0, 10000)], clear_img=[(0, 10000)],
                           sar=[(-25, 0), (-32.5, 0)])
 train_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=optical_bands, sar_bands=sar_bands),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='MultiModalRandomCrop', crop_size=crop_size),
     dict(type='MultiModalRandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
@@ -27,7 +27,7 @@ train_pipeline = [
     dict(type='PackOpticalSARInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=optical_bands, sar_bands=sar_bands),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='PackOpticalSARInputs'),
 ]

@@ -6,6 +6,9 @@
 # scene-level hold-out of the official train scenes) and test (the official test scenes)
 # read the converter's saved, seeded clouds and masks. Drop SynthesizeClouds from the train
 # pipeline to train on the saved clouds instead.
+# The band layout, declared once: the loader checks every file against it and leaf
+# configs hand it to the model (model = dict(bands={{_base_.bands}})).
+bands = dict(optical=4, sar=1)    # GF-1 R, G, B, NIR; GF-3 SAR
 dataset_type = 'WHUOptSARDataset'
 data_root = 'data/whu-opt-sar-256'
 crop_size = (256, 256)
@@ -15,7 +18,7 @@ radiometric_ranges = dict(
     sar=[(0, 255)])                   # 8-bit SAR -> [0, 1]
 cloud_tint = (1.0, 0.96, 0.92, 1.06)  # R, G, B, NIR; the converter's CLOUD_TINT
 train_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=1),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='SynthesizeClouds', cover_range=(0.1, 0.9), band_tint=cloud_tint),
     dict(type='MultiModalRandomCrop', crop_size=crop_size),
@@ -24,7 +27,7 @@ train_pipeline = [
     dict(type='PackOpticalSARInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=1),
+    dict(type='LoadOpticalSARTile', bands=bands),
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='PackOpticalSARInputs'),
 ]

@@ -2,8 +2,8 @@
 # and fewer blocks. Only sizes change; every component of EDC-base is present.
 _base_ = ['./edc-base.py']
 model = dict(
-    backbone=dict(embed_dims=(16, 32, 64, 128), depths=(1, 1, 2, 1), num_heads=(2, 4),
-                  pos_mlp_hidden=64, drop_path_rate=0.1),
-    decode_head=dict(in_channels=[16, 32, 64, 128], decoder_channels=(64, 32, 16, 16, 8)),
-    cloud_removal_head=dict(in_channels=[16, 32, 64, 128],
-                            decoder_channels=(64, 32, 16, 16, 8), refine_channels=16))
+    backbone=dict(stream_cfg=dict(embed_dims=(16, 32, 64, 128), depths=(1, 1, 2, 1),
+                                  num_heads=(2, 4), pos_mlp_hidden=64,
+                                  drop_path_rate=0.1)),
+    decode_head=dict(decoder_channels=(64, 32, 16, 16, 8)),
+    cloud_removal_head=dict(decoder_channels=(64, 32, 16, 16, 8), refine_channels=16))

@@ -1,22 +1,13 @@
-# Early-fusion reference: the packed [optical (4); SAR (2)] channels enter one stock
-# ResNet-50-V1c + UPerNet. Trained from scratch (no 6-band pretrained weights). Inputs
-# are already scaled to [0, 1] by RadiometricScale; mean 0 / std 1 keeps the reference
-# preprocessing of M3M-CR (no further standardisation).
+# Early-fusion reference: a stock ResNet-50-V1c + UPerNet on the packed [optical; SAR]
+# channels (OpticalSAREncoderDecoder sets the backbone's in_channels from the bands and
+# the head's in_channels from the backbone).
 norm_cfg = dict(type='BN', requires_grad=True)
-num_input_channels = 6
-data_preprocessor = dict(
-    type='OpticalSARDataPreProcessor',
-    mean=[0.0] * num_input_channels,
-    std=[1.0] * num_input_channels,
-    pad_val=0,
-    seg_pad_val=255,
-    size_divisor=32)
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
+    type='OpticalSAREncoderDecoder',
+    data_preprocessor=dict(type='OpticalSARDataPreProcessor', pad_val=0, seg_pad_val=255,
+                           size_divisor=32),
     backbone=dict(
         type='ResNetV1c',
-        in_channels=num_input_channels,
         depth=50,
         num_stages=4,
         out_indices=(0, 1, 2, 3),

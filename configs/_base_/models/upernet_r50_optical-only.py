@@ -1,7 +1,4 @@
-# Optical-only reference: the same packed data, the model keeps the 4 optical bands
-# (the data preprocessor drops the SAR channels).
+# Optical-only reference: the early-fusion model reading only the optical bands (the data
+# preprocessor drops SAR; the backbone's in_channels follow).
 _base_ = ['./upernet_r50_early-fusion.py']
-model = dict(
-    data_preprocessor=dict(
-        input_channels=[0, 1, 2, 3], mean=[0.0] * 4, std=[1.0] * 4),
-    backbone=dict(in_channels=4))
+model = dict(input_modalities=('optical',))

@@ -7,52 +7,18 @@ edges, thick cores, a faint haze tail, a quarter of the images with only thin cl
 blended as ``cloudy = (1 - alpha) * ground + alpha * cloud_radiance`` with shifted, blurred
 shadows darkening the ground, and ``mask = alpha > 0.1``.
 
-What this module adds is the cover distribution: each image's cover is drawn uniformly from
-``cover_range`` (default 10-90 %), and because the mask is thresholded at the matching
-quantile, the mask cover equals the drawn value (to one pixel). The converter
-(:mod:`mmseg_edc.datasets.whu_opt_sar`) uses the same function with a generator seeded per
-tile, so the saved val/test clouds and the clouds drawn during training follow one recipe.
+Each image's cover is drawn uniformly from ``cover_range`` (default 10-90 %) by
+:func:`mmseg_edc.synthesis.synthesize_clouds_random_cover`; the WHU-OPT-SAR converter uses
+the same function with a generator seeded per tile, so the saved val/test clouds and the
+clouds drawn during training follow one recipe.
 """
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
 
-from mmseg_edc.synthesis import synthesize_clouds
-
-#: Default range of the uniform cloud-cover distribution (fraction of mask pixels).
-DEFAULT_COVER_RANGE = (0.1, 0.9)
-
-
-def check_cover_range(cover_range):
-    """``cover_range`` as ``(lo, hi)`` floats; raise unless ``0 <= lo <= hi <= 1``."""
-    lo, hi = (float(v) for v in cover_range)
-    if not 0.0 <= lo <= hi <= 1.0:
-        raise ValueError(f'cover_range must satisfy 0 <= lo <= hi <= 1, got {cover_range}')
-    return lo, hi
-
-
-def synthesize_clouds_random_cover(clear, rng, cover_range=DEFAULT_COVER_RANGE,
-                                   band_tint=None, shadows=True, thin_probability=0.25):
-    """Draw a cover uniformly from ``cover_range``, then clouds with that cover.
-
-    Args:
-        clear (numpy.ndarray): float ``H x W x C`` cloud-free reflectance, about 0..1.
-        rng (numpy.random.Generator): source of all randomness (the cover is its first
-            draw).
-        cover_range (tuple[float, float]): bounds of the uniform cover distribution.
-        band_tint (sequence[float] | None): per-band cloud brightness (length ``C``).
-        shadows (bool): darken the ground beside the clouds.
-        thin_probability (float): share of images with only thin clouds.
-
-    Returns:
-        mmseg_edc.synthesis.CloudLayer: ``cloudy`` float32 ``H x W x C`` in [0, 1],
-        ``mask`` bool ``H x W``, ``alpha``, ``shadow`` and the achieved ``cover``.
-    """
-    lo, hi = check_cover_range(cover_range)
-    return synthesize_clouds(clear, rng, rng.uniform(lo, hi), band_tint=band_tint,
-                             shadows=shadows, thin_probability=thin_probability)
-
+from mmseg_edc.synthesis import (DEFAULT_COVER_RANGE, check_cover_range,
+                                 synthesize_clouds_random_cover)
 
 @TRANSFORMS.register_module()
 class SynthesizeClouds(BaseTransform):

@@ -6,7 +6,9 @@ from mmengine.structures import PixelData
 from mmseg.registry import TRANSFORMS
 from mmseg.structures import SegDataSample
 
-DEFAULT_META_KEYS = ('sample_key', 'img_path', 'sar_path', 'seg_map_path',
+from mmseg_edc.structures import MODALITY_ORDER
+
+DEFAULT_META_KEYS = ('sample_key', 'img_path', 'sar_path', 'seg_map_path', 'bands',
                      'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
                      'flip_direction', 'reduce_zero_label')
 
@@ -23,8 +25,10 @@ class PackOpticalSARInputs(BaseTransform):
 
     Outputs:
         - ``inputs``: float32 tensor ``(C_opt + C_sar) x H x W``, the channel
-          concatenation ``[cloudy optical; SAR]``. The data preprocessor and the
-          segmentor select or split channels by configured counts.
+          concatenation ``[cloudy optical; SAR]`` (``MODALITY_ORDER``). The data
+          preprocessor and the segmentor select or split channels by the configured
+          band counts; the counts packed here go into the metainfo as ``bands``
+          (``dict(optical=C_opt, sar=C_sar)``) so the model can check them.
         - ``data_samples``: :class:`SegDataSample` with
           ``gt_sem_seg`` (int64 ``1 x h x w`` on the label grid),
           ``gt_clear_img`` (float32 ``C_opt x H x W``) and
@@ -39,9 +43,11 @@ class PackOpticalSARInputs(BaseTransform):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results):
-        inputs = torch.cat(
-            [_hwc_to_chw_tensor(results[k].astype(np.float32, copy=False))
-             for k in ('img', 'sar')], dim=0)
+        modalities = [_hwc_to_chw_tensor(results[k].astype(np.float32, copy=False))
+                      for k in ('img', 'sar')]
+        inputs = torch.cat(modalities, dim=0)
+        results['bands'] = {name: int(m.shape[0])
+                            for name, m in zip(MODALITY_ORDER, modalities)}
         sample = SegDataSample()
         if 'gt_seg_map' in results:
             label = torch.from_numpy(results['gt_seg_map'].astype(np.int64))

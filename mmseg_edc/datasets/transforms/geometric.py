@@ -9,6 +9,8 @@ must start and end on pixel edges that both grids share (see
 :class:`MultiModalRandomCrop`).
 
 None of these transforms changes values: no interpolation, no photometric change.
+Each declares ``handles_image_fields = True``, which the dataset's pipeline check
+(:mod:`.pipeline_guard`) looks for before accepting a geometric transform.
 """
 from math import gcd
 
@@ -51,6 +53,8 @@ class MultiModalRandomCrop(BaseTransform):
     Modified keys: every array in ``image_fields`` and ``seg_fields``, ``img_shape``.
     Added keys: ``crop_bbox`` (``y0, y1, x0, x1`` on the image grid).
     """
+
+    handles_image_fields = True
 
     def __init__(self, crop_size):
         if isinstance(crop_size, int):
@@ -122,6 +126,8 @@ class MultiModalRandomFlip(BaseTransform):
 
     _AXIS = dict(horizontal=1, vertical=0)
 
+    handles_image_fields = True
+
     def __init__(self, prob=0.5, direction='horizontal'):
         directions = [direction] if isinstance(direction, str) else list(direction)
         unknown = [d for d in directions if d not in self._AXIS]
@@ -162,6 +168,8 @@ class MultiModalRandomRotate90(BaseTransform):
 
     Added keys: ``rotate90_k`` (0 to 3, quarter turns applied).
     """
+
+    handles_image_fields = True
 
     def __init__(self, prob=0.5):
         if not 0 <= prob <= 1:

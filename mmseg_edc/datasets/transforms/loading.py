@@ -12,8 +12,9 @@ from mmseg.registry import TRANSFORMS
 
 from mmseg_edc.io import (check_same_footprint, check_same_grid, read_cloud_mask,
                           read_raster, resample_nearest)
+from mmseg_edc.structures import BandLayout
 
-IGNORE_INDEX = 255
+from ..class_protocols import apply_label_lut
 
 
 def fill_non_finite(image):
@@ -34,23 +35,6 @@ def fill_non_finite(image):
             good = image[..., band][~band_bad]
             image[..., band][band_bad] = good.mean() if good.size else 0.0
     return image
-
-
-def apply_label_lut(labels, lut, ignore_index=IGNORE_INDEX):
-    """Map raw label codes to class indices; codes outside the LUT become ignored.
-
-    Args:
-        labels (np.ndarray): integer ``h x w`` codes as stored (any integer dtype).
-        lut (np.ndarray): uint8 array; ``lut[code]`` is the class of ``code``
-            (``ignore_index`` for codes that the class protocol ignores).
-
-    Returns:
-        np.ndarray: uint8 ``h x w`` class indices.
-    """
-    out = np.full(labels.shape, ignore_index, dtype=np.uint8)
-    inside = (labels >= 0) & (labels < len(lut))
-    out[inside] = lut[labels[inside]]
-    return out
 
 
 @TRANSFORMS.register_module()
@@ -77,13 +61,13 @@ class LoadOpticalSARTile(BaseTransform):
           predictions are taken to the label grid for evaluation.
 
     Args:
-        optical_bands (int, optional): required band count of both optical images.
-        sar_bands (int, optional): required band count of the SAR image.
+        bands (dict): the dataset's band declaration, ``dict(optical=C_opt,
+            sar=C_sar)``: both optical images must have ``C_opt`` bands and the SAR
+            image ``C_sar`` (a file with another count is an error naming it).
     """
 
-    def __init__(self, optical_bands=None, sar_bands=None):
-        self.optical_bands = optical_bands
-        self.sar_bands = sar_bands
+    def __init__(self, bands):
+        self.bands = BandLayout.from_config(bands, 'LoadOpticalSARTile.bands')
 
     def _read_image(self, results, path_key, bands):
         image, grid = read_raster(results[path_key], expected_bands=bands,
@@ -92,8 +76,8 @@ class LoadOpticalSARTile(BaseTransform):
 
     def transform(self, results):
         key = results.get('sample_key')
-        img, img_grid = self._read_image(results, 'img_path', self.optical_bands)
-        sar, sar_grid = self._read_image(results, 'sar_path', self.sar_bands)
+        img, img_grid = self._read_image(results, 'img_path', self.bands.optical)
+        sar, sar_grid = self._read_image(results, 'sar_path', self.bands.sar)
         check_same_footprint(img_grid, sar_grid, results['img_path'],
                              results['sar_path'], key)
         if sar.shape[:2] != img.shape[:2]:
@@ -103,7 +87,7 @@ class LoadOpticalSARTile(BaseTransform):
 
         if results.get('clear_path'):
             clear, clear_grid = self._read_image(results, 'clear_path',
-                                                 self.optical_bands)
+                                                 self.bands.optical)
             check_same_grid(img_grid, clear_grid, results['img_path'],
                             results['clear_path'], key)
             results['clear_img'] = clear
@@ -134,8 +118,7 @@ class LoadOpticalSARTile(BaseTransform):
         return results
 
     def __repr__(self):
-        return (f'{self.__class__.__name__}(optical_bands={self.optical_bands}, '
-                f'sar_bands={self.sar_bands})')
+        return f'{self.__class__.__name__}(bands={self.bands.as_dict()})'
 
 
 @TRANSFORMS.register_module()

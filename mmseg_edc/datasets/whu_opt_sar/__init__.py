@@ -1,9 +1,9 @@
 """WHU-OPT-SAR: the distributed scene layout, the tiling converter and the tile dataset."""
-from .converter import (MANIFEST, OUTPUT_FOLDERS, SPLITS, convert_whu_opt_sar,
-                        split_list_path, tile_cloud_rng)
+from .converter import convert_whu_opt_sar, tile_cloud_rng
 from .dataset import WHUOptSARDataset
-from .layout import (CLOUD_TINT, SPLIT_FILE_NAME, SceneInfo, inspect_scene,
-                     read_official_split, select_val_scenes)
+from .scene_layout import (CLOUD_TINT, SPLIT_FILE_NAME, SceneInfo, inspect_scene,
+                           read_official_split, select_val_scenes)
+from .tile_layout import MANIFEST, OUTPUT_FOLDERS, SPLITS, split_list_path
 from .tiling import EDGE_MODES, axis_offsets, cut_tile, tile_key
 
 __all__ = [

@@ -55,29 +55,20 @@ from rasterio.windows import Window
 
 from mmseg_edc.io import RasterReadError
 
-from ..transforms.cloud_synthesis import (DEFAULT_COVER_RANGE, check_cover_range,
-                                          synthesize_clouds_random_cover)
-from .layout import (CLOUD_TINT, SCENE_FOLDERS, SPLIT_FILE_NAME, check_scenes_present,
+from mmseg_edc.synthesis import (DEFAULT_COVER_RANGE, check_cover_range,
+                                 synthesize_clouds_random_cover)
+
+from .scene_layout import (CLOUD_TINT, SCENE_FOLDERS, SPLIT_FILE_NAME, check_scenes_present,
                      inspect_scene, read_official_split, select_val_scenes)
+from .tile_layout import (MANIFEST, OUTPUT_FOLDERS, SPLIT_FOLDER, SPLITS, TILE_SUFFIX,
+                          split_list_path)
 from .tiling import axis_offsets, cut_tile, tile_key
 
-#: dataset modality -> output folder; every tile of every split has all five.
-OUTPUT_FOLDERS = dict(clear='optical_clear', img='optical_cloudy', sar='sar',
-                      seg_map='label', cloud_mask='cloud_mask')
-TILE_SUFFIX = '.tif'
-SPLITS = ('train', 'val', 'test')
-SPLIT_FOLDER = 'splits'
-MANIFEST = 'whu_opt_sar_tiles.json'
 IMAGE_FILL = 0
 LABEL_FILL = 255
 #: Spawn-key stream of the per-tile cloud generators (the hold-out draw uses another).
 CLOUD_STREAM = 2
 DEFAULT_VAL_SCENES = 8
-
-
-def split_list_path(split):
-    """Path of a split's tile list relative to the output folder."""
-    return f'{SPLIT_FOLDER}/{split}.txt'
 
 
 def tile_cloud_rng(seed, key):

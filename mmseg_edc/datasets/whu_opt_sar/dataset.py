@@ -3,7 +3,7 @@ from mmseg.registry import DATASETS
 
 from ..class_protocols import WHU_OPT_SAR_PROTOCOLS
 from ..optical_sar_dataset import OpticalSARSegDataset
-from .converter import OUTPUT_FOLDERS, SPLITS, TILE_SUFFIX, split_list_path
+from .tile_layout import OUTPUT_FOLDERS, SPLITS, TILE_SUFFIX, split_list_path
 
 
 @DATASETS.register_module()

@@ -1,4 +1,4 @@
 """Registered hooks."""
-from .distillation_teacher_hook import DistillationTeacherHook
+from .distillation_schedule_hook import DistillationScheduleHook
 
-__all__ = ['DistillationTeacherHook']
+__all__ = ['DistillationScheduleHook']

@@ -1,5 +1,6 @@
 """EDC's tri-stream encoder and the per-modality streams it is built from."""
 from .edc_backbone import EDCBackbone
-from .stream_encoders import EDCHybridStream, EDCStreamAdapter
+from .hybrid_stream import EDCHybridStream
+from .stream_adapter import EDCStreamAdapter
 
 __all__ = ['EDCBackbone', 'EDCHybridStream', 'EDCStreamAdapter']

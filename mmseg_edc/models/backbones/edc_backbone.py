@@ -6,14 +6,16 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .stream_encoders import NUM_STAGES, EDCHybridStream
+from ...structures import BandLayout
+from .hybrid_stream import NUM_STAGES, EDCHybridStream
 
 
 @MODELS.register_module()
 class EDCBackbone(BaseModule):
     """Optical + SAR + cross-modal (CM) encoder with one fusion block per stage.
 
-    Stage loop (spec section 3; stages 1-based here, ``forward_stage`` indices 0-based):
+    Stage loop (docs/design.md §2; stages 1-based here, ``forward_stage`` indices
+    0-based):
 
     * stage 1: the optical and SAR streams run stem + stage 1 on their own bands; fusion
       block 1 (``with_cross_modal=False``) gives ``Opt_1, SAR_1, CM_1^Fuse``.
@@ -27,29 +29,14 @@ class EDCBackbone(BaseModule):
     so it has no stem and no stage 1.
 
     Args:
-        optical_channels (int): optical bands ``C_opt`` (first channels of the input).
-        sar_channels (int): SAR bands ``C_sar`` (the remaining channels).
-        embed_dims (Sequence[int]): native stream widths ``C1..C4``.
-        depths (Sequence[int]): native blocks per stage.
-        num_heads (Sequence[int]): native attention heads of stages 3 and 4.
-        window_size (int): native attention window side.
-        carrier_token_size (int): carrier tokens per window side (stage 3).
-        use_carrier_tokens (bool): False makes stage 3 plain window attention (ablation).
-        carrier_token_upsample (bool): spec step 5 (add upsampled carrier tokens to the
-            local tokens after the last block of stage 3).
-        reliability_weighted_carriers (bool): [ours] pool the CM stream's stage-3 carrier
-            tokens with weights from fusion block 2's reliability map ``A`` (spec section
-            4, option). Needs native streams with carrier tokens; no effect when the
-            fusion returns no ``A`` (teacher).
-        mlp_ratio (float): native transformer MLP ratio.
-        qkv_bias (bool): native query/key/value bias.
-        drop_path_rate (float): native stochastic depth (max over blocks).
-        pos_mlp_hidden (int): hidden width of the native positional MLPs.
-        norm_cfg (dict): norm of the native conv stem and conv blocks.
-        stream_cfg (dict | None): None builds :class:`EDCHybridStream` streams from the
-            size arguments above (which are otherwise unused); else the config of a
-            stream class such as ``dict(type='EDCStreamAdapter', backbone=...)``, to which
-            ``in_channels`` and ``first_stage`` are added per stream.
+        bands (dict): band counts of the packed input, optical first:
+            ``dict(optical=C_opt, sar=C_sar)`` (the dataset base's ``bands``; an
+            ``OpticalSAREncoderDecoder`` fills it in).
+        stream_cfg (dict): config of the stream class, built three times with
+            ``in_channels`` (``C_opt``, ``C_sar``, None) and ``first_stage`` (0, 0, 1)
+            added: :class:`EDCHybridStream` (the native FasterViT-0-sized stream, the
+            default with EDC-base sizes) or ``EDCStreamAdapter`` over a staged mmseg /
+            mmpretrain backbone.
         fusion_cfg (dict): fusion block config; block i is built with
             ``channels=C_i`` and ``with_cross_modal=(i > 1)``.
         final_write_back (Sequence[str]): streams the last fusion block refines
@@ -58,7 +45,19 @@ class EDCBackbone(BaseModule):
             write-back for SAR; use ``()`` without a cloud-removal head (teacher,
             drop-in use), so every parameter gets a gradient (DDP without
             ``find_unused_parameters``).
+        reliability_weighted_carriers (bool): [ours] pool the CM stream's stage-3 carrier
+            tokens with weights from fusion block 2's reliability map ``A``
+            (docs/design.md §4). Needs native streams with carrier tokens; no effect
+            when the fusion returns no ``A`` (teacher).
+        out_indices (Sequence[int]): fused stages (0-based) that :meth:`forward` returns.
+        pretrained (None): only to give a clear error when an mmseg base config passes a
+            backbone checkpoint: set ``init_cfg`` on the streams instead.
         init_cfg (dict | None): mmengine init config.
+
+    Attributes:
+        out_channels (tuple[int]): widths of the maps :meth:`forward` returns, what a
+            stock decode head's ``in_channels`` must be.
+        channels (tuple[int]): the four stage widths ``C1..C4``.
 
     Input: ``B x (C_opt + C_sar) x H x W``, optical bands first, any ``H, W``.
     Stage ``i`` maps are ``B x C_i x ceil(H / 2^(i+1)) x ceil(W / 2^(i+1))`` for the
@@ -67,46 +66,27 @@ class EDCBackbone(BaseModule):
     """
 
     def __init__(self,
-                 optical_channels: int = 4,
-                 sar_channels: int = 2,
-                 embed_dims: Sequence[int] = (64, 128, 256, 512),
-                 depths: Sequence[int] = (2, 3, 6, 5),
-                 num_heads: Sequence[int] = (8, 16),
-                 window_size: int = 7,
-                 carrier_token_size: int = 2,
-                 use_carrier_tokens: bool = True,
-                 carrier_token_upsample: bool = True,
-                 reliability_weighted_carriers: bool = False,
-                 mlp_ratio: float = 4.,
-                 qkv_bias: bool = True,
-                 drop_path_rate: float = 0.2,
-                 pos_mlp_hidden: int = 512,
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 stream_cfg: Optional[dict] = None,
+                 bands: dict,
+                 stream_cfg: dict = dict(type='EDCHybridStream'),
                  fusion_cfg: dict = dict(type='DCHF'),
                  final_write_back: Sequence[str] = ('opt',),
+                 reliability_weighted_carriers: bool = False,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 pretrained: Optional[str] = None,
                  init_cfg=None):
+        if pretrained is not None:
+            raise ValueError(
+                f'EDCBackbone got pretrained={pretrained!r} (an inherited mmseg base sets '
+                'model.pretrained for its own backbone): EDC has three streams, so load '
+                "weights per stream with stream_cfg.init_cfg=dict(type='Pretrained', "
+                "checkpoint=...), and set model.pretrained=None")
         super().__init__(init_cfg=init_cfg)
-        self.optical_channels = optical_channels
-        self.sar_channels = sar_channels
-        native = dict(embed_dims=embed_dims, depths=depths, num_heads=num_heads,
-                      window_size=window_size, carrier_token_size=carrier_token_size,
-                      use_carrier_tokens=use_carrier_tokens,
-                      carrier_token_upsample=carrier_token_upsample,
-                      mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
-                      drop_path_rate=drop_path_rate, pos_mlp_hidden=pos_mlp_hidden,
-                      norm_cfg=norm_cfg)
-
-        def build_stream(in_channels: Optional[int], first_stage: int) -> nn.Module:
-            if stream_cfg is None:
-                return EDCHybridStream(in_channels=in_channels, first_stage=first_stage,
-                                       **native)
-            return MODELS.build(dict(stream_cfg, in_channels=in_channels,
-                                     first_stage=first_stage))
-
-        self.optical_stream = build_stream(optical_channels, 0)
-        self.sar_stream = build_stream(sar_channels, 0)
-        self.cm_stream = build_stream(None, 1)
+        self.bands = BandLayout.from_config(bands, 'EDCBackbone.bands')
+        self.optical_stream = MODELS.build(
+            dict(stream_cfg, in_channels=self.bands.optical, first_stage=0))
+        self.sar_stream = MODELS.build(
+            dict(stream_cfg, in_channels=self.bands.sar, first_stage=0))
+        self.cm_stream = MODELS.build(dict(stream_cfg, in_channels=None, first_stage=1))
         self.channels = tuple(self.optical_stream.channels)
         if not self.channels == tuple(self.sar_stream.channels) == tuple(
                 self.cm_stream.channels):
@@ -117,12 +97,22 @@ class EDCBackbone(BaseModule):
             raise ValueError('reliability_weighted_carriers needs native streams with '
                              'carrier tokens')
         self.reliability_weighted_carriers = reliability_weighted_carriers
+        if not out_indices or any(not 0 <= i < NUM_STAGES for i in out_indices):
+            raise ValueError(f'out_indices must pick stages 0..{NUM_STAGES - 1}, got '
+                             f'{tuple(out_indices)}')
+        self.out_indices = tuple(out_indices)
+        self.out_channels = tuple(self.channels[i] for i in self.out_indices)
         last = len(self.channels) - 1
         self.fusions = nn.ModuleList(
             MODELS.build(dict(fusion_cfg, channels=channels, with_cross_modal=i > 0,
                               **({'write_back': tuple(final_write_back)} if i == last
                                  else {})))
             for i, channels in enumerate(self.channels))
+
+    @property
+    def optical_channels(self) -> int:
+        """``C_opt``, the leading input channels."""
+        return self.bands.optical
 
     def _cm_stage_kwargs(self, index: int, reliability: Optional[Tensor]) -> dict:
         """Extra arguments of the CM stream's stage ``index`` (0-based)."""
@@ -146,10 +136,7 @@ class EDCBackbone(BaseModule):
             * ``reliability``: ``A_i``, ``B x 1 x H_i x W_i``, or None where the fusion
               block makes none.
         """
-        if x.shape[1] != self.optical_channels + self.sar_channels:
-            raise ValueError(f'expected {self.optical_channels} optical + '
-                             f'{self.sar_channels} SAR channels, got {x.shape[1]}')
-        optical, sar = x.split([self.optical_channels, self.sar_channels], dim=1)
+        optical, sar = self.bands.split(x, 'EDCBackbone input')
         stage = self.fusions[0](self.optical_stream.forward_stage(0, optical),
                                 self.sar_stream.forward_stage(0, sar))
         stages = [stage]
@@ -165,6 +152,7 @@ class EDCBackbone(BaseModule):
                     reliability=[s.reliability for s in stages])
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """``B x (C_opt + C_sar) x H x W`` -> the four fused maps ``CM_i^Fuse``
-        (``B x C_i x H_i x W_i``), the standard mmseg backbone contract."""
-        return tuple(self.forward_streams(x)['fused'])
+        """``B x (C_opt + C_sar) x H x W`` -> the fused maps ``CM_i^Fuse`` of
+        ``out_indices`` (``B x C_i x H_i x W_i``), the standard mmseg backbone contract."""
+        fused = self.forward_streams(x)['fused']
+        return tuple(fused[i] for i in self.out_indices)

@@ -10,34 +10,8 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ..losses import CloudWeightedCharbonnierLoss  # noqa: F401  (registers the default loss)
-from .unet_decoder import UNetDecoder, decoded_size
-
-
-def padding_valid_mask(batch_data_samples: SampleList, size: Sequence[int],
-                       device=None) -> Tensor:
-    """1 on the image, 0 on the border the data preprocessor padded.
-
-    Reads ``padding_size`` (``[left, right, top, bottom]`` in pixels of the padded
-    batch, as mmseg's ``stack_batch`` writes it) from every sample's metainfo; a sample
-    without it counts as unpadded.
-
-    Args:
-        batch_data_samples (list[SegDataSample]): the batch.
-        size (Sequence[int]): ``(H, W)`` of the padded batch.
-        device: device of the mask.
-
-    Returns:
-        Tensor: ``B x 1 x H x W`` float mask.
-    """
-    height, width = size
-    mask = torch.ones(len(batch_data_samples), 1, height, width, device=device)
-    for i, sample in enumerate(batch_data_samples):
-        left, right, top, bottom = sample.metainfo.get('padding_size', (0, 0, 0, 0))
-        mask[i, :, :top] = 0
-        mask[i, :, height - bottom:] = 0
-        mask[i, :, :, :left] = 0
-        mask[i, :, :, width - right:] = 0
-    return mask
+from ..utils import decoded_size, padding_valid_mask
+from .unet_decoder import UNetDecoder
 
 
 @MODELS.register_module()

@@ -7,7 +7,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
-from .unet_decoder import UNetDecoder, decoded_size
+from ..utils import decoded_size
+from .unet_decoder import UNetDecoder
 
 
 @MODELS.register_module()

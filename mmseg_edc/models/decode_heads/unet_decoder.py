@@ -10,21 +10,6 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 
-def decoded_size(metainfo: dict) -> Optional[Tuple[int, int]]:
-    """The ``(H, W)`` a head should decode to for one sample's metainfo.
-
-    Follows mmseg's ``BaseDecodeHead.predict_by_feat``: a ``torch.Size`` ``img_shape``
-    marks a slide-inference window (decode to the window), otherwise the padded batch
-    size ``pad_shape``, otherwise ``img_shape``. None when neither key is present.
-    """
-    img_shape = metainfo.get('img_shape')
-    if isinstance(img_shape, torch.Size):
-        return tuple(img_shape)
-    if 'pad_shape' in metainfo:
-        return tuple(metainfo['pad_shape'][:2])
-    return None if img_shape is None else tuple(img_shape[:2])
-
-
 class UNetBlock(nn.Module):
     """Nearest upsampling to a given size, optional skip concat, two conv3x3-norm-act.
 

@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .masked_distillation_loss import masked_mean
+from .utils import masked_mean
 
 
 @MODELS.register_module()

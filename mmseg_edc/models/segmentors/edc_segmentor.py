@@ -4,15 +4,14 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
-from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 from torch import Tensor
 
-from ..decode_heads.cloud_removal_head import padding_valid_mask
-from ..decode_heads.unet_decoder import decoded_size
 from ...utils.windows import blend_weights, sliding_windows
-from .frozen_teacher import FrozenTeacher, build_teacher_model
+from ..utils import decoded_size, padding_valid_mask
+from .frozen_teacher import FrozenTeacher
+from .optical_sar_encoder_decoder import OpticalSAREncoderDecoder, fill_or_check
 
 
 def undo_padding_and_flip(tensor, img_meta):
@@ -38,14 +37,15 @@ def undo_padding_and_flip(tensor, img_meta):
 
 
 @MODELS.register_module()
-class EDCSegmentor(EncoderDecoder):
+class EDCSegmentor(OpticalSAREncoderDecoder):
     """The EDC student (or teacher) on mmseg's ``EncoderDecoder``.
 
     ``inputs`` is the packed ``B x (C_opt + C_sar) x H x W`` batch (cloudy optical,
     then SAR). The backbone's ``forward_streams`` gives the fused pyramid, decoded by
     ``decode_head`` (segmentation), and the optical pyramid, decoded by
     ``cloud_removal_head`` into the cloud-free image. With a teacher, the student's
-    decoder feature is pulled towards the teacher's on cloud-free pixels.
+    decoder feature is pulled towards the teacher's on cloud-free pixels
+    (docs/design.md §6).
 
     Losses: ``decode.loss_*`` (segmentation), ``cr.loss_*`` (cloud removal),
     ``distill.loss_*`` (distillation), each weighted in its own config.
@@ -56,28 +56,35 @@ class EDCSegmentor(EncoderDecoder):
     ``RadiometricScale``). Whole and slide inference both carry the reconstruction.
 
     Args:
+        bands (dict): ``dict(optical=C_opt, sar=C_sar)``; filled into the data
+            preprocessor, the backbone and the cloud-removal head's ``out_channels``
+            (see :class:`OpticalSAREncoderDecoder`).
         backbone (dict): a backbone with ``forward_streams(x)`` returning lists
-            ``optical`` and ``fused`` (``EDCBackbone``) and an ``optical_channels``
-            attribute.
+            ``optical`` and ``fused`` and a ``channels`` attribute (``EDCBackbone``).
+            The heads' ``in_channels`` default to its four stage widths.
         decode_head (dict): segmentation head with ``forward_with_features``
             (``EDCSegHead``).
         cloud_removal_head (dict, optional): ``CloudRemovalHead``; None drops the
             branch (ablation, and the teacher).
-        teacher (str | dict, optional): the teacher's training config file (or its
-            model dict). Its weights are loaded by ``DistillationTeacherHook``.
+        teacher (dict, optional): ``dict(config=<the teacher's training config>,
+            checkpoint=<its checkpoint file or work dir>)``: the frozen teacher, built
+            here and loaded strictly by ``init_weights()`` (every training run, resume
+            included); never saved with the student. Override the weights with
+            ``--cfg-options model.teacher.checkpoint=PATH``.
         optical_input (str): ``'cloudy'`` (the student) or ``'cloud_free'``: the
             optical channels are replaced by ``gt_clear_img`` in training and
             prediction (how the teacher is trained and evaluated).
         distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``;
             required with a teacher.
-        **kwargs: ``EncoderDecoder``'s arguments (``train_cfg``, ``test_cfg``,
-            ``data_preprocessor``, ``auxiliary_head``, ``init_cfg``, ...).
+        **kwargs: ``EncoderDecoder``'s arguments (``data_preprocessor``,
+            ``train_cfg``, ``test_cfg``, ``auxiliary_head``, ``init_cfg``, ...).
     """
 
-    def __init__(self, backbone: dict, decode_head: dict,
-                 cloud_removal_head: Optional[dict] = None, teacher=None,
-                 distill_loss: Optional[dict] = None, optical_input: str = 'cloudy',
-                 **kwargs):
+    def __init__(self, bands: dict, backbone: dict, decode_head: dict,
+                 data_preprocessor: Optional[dict] = None,
+                 cloud_removal_head: Optional[dict] = None,
+                 teacher: Optional[dict] = None, distill_loss: Optional[dict] = None,
+                 optical_input: str = 'cloudy', **kwargs):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
@@ -86,19 +93,32 @@ class EDCSegmentor(EncoderDecoder):
         if optical_input not in ('cloudy', 'cloud_free'):
             raise ValueError("optical_input must be 'cloudy' or 'cloud_free', got "
                              f'{optical_input!r}')
-        super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
+        super().__init__(bands=bands, backbone=backbone, decode_head=decode_head,
+                         data_preprocessor=data_preprocessor, **kwargs)
         self.optical_input = optical_input
-        self.cloud_removal_head = None if cloud_removal_head is None else \
-            MODELS.build(cloud_removal_head)
-        self.teacher = None if teacher is None else FrozenTeacher(
-            build_teacher_model(teacher))
+        self.cloud_removal_head = None
+        if cloud_removal_head is not None:
+            cloud_removal_head = fill_or_check(cloud_removal_head, 'out_channels',
+                                               self.bands.optical,
+                                               'model.cloud_removal_head')
+            self.cloud_removal_head = MODELS.build(self.with_level_widths(
+                cloud_removal_head, 'model.cloud_removal_head'))
+        self.teacher = None if teacher is None else FrozenTeacher(teacher)
+        if self.teacher is not None and self.teacher.model.bands != self.bands:
+            raise ValueError(f'the teacher ({self.teacher.source}) reads bands '
+                             f'{self.teacher.model.bands.as_dict()}, the student '
+                             f'{self.bands.as_dict()}')
         self.distill_loss = None if distill_loss is None else MODELS.build(distill_loss)
-        #: multiplier of the distillation loss, scheduled by DistillationTeacherHook.
+        #: multiplier of the distillation loss, scheduled by DistillationScheduleHook.
         self.distill_scale = 1.0
+
+    def head_level_widths(self):
+        """The heads decode every stage of ``forward_streams``: its four widths."""
+        return self.backbone.channels
 
     @property
     def optical_channels(self) -> int:
-        return self.backbone.optical_channels
+        return self.bands.optical
 
     def decode_streams(self, inputs: Tensor, batch_img_metas: List[dict],
                        with_reconstruction: bool = True):

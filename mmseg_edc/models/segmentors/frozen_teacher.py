@@ -1,52 +1,102 @@
-"""A frozen teacher held inside a student segmentor.
+"""A frozen teacher held inside a student segmentor, built and loaded from one config entry.
 
-The teacher is a submodule (so it follows the student to its device and into a
-distributed wrapper), but it is frozen (no grad, norms in eval), never part of the
-student's state dict (student checkpoints load for inference without it), and its
-weights come only from :meth:`FrozenTeacher.load_checkpoint_weights`, called by
-``DistillationTeacherHook`` before training.
+``EDCSegmentor(teacher=dict(config=..., checkpoint=...))`` is the teacher's only owner:
+the config names the teacher's training config (its ``model`` is built) and its trained
+weights (a checkpoint file, or the teacher's work dir). The teacher is a submodule, so
+it follows the student to its device and into a distributed wrapper, but it is frozen
+(no grad, norms in eval), never part of the student's state dict (student checkpoints
+load for inference without it), and its weights are loaded strictly by
+:meth:`FrozenTeacher.init_weights`, which mmengine's Runner calls at the start of every
+training run, a resumed one included.
 """
+import glob
+import os.path as osp
 from collections import OrderedDict
-
 import torch
-import torch.nn as nn
 from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from mmengine.runner import CheckpointLoader
 from mmseg.registry import MODELS
 
 
-def build_teacher_model(teacher):
-    """Build the teacher from a model config dict or from its training config file.
+def resolve_teacher_checkpoint(path: str) -> str:
+    """A checkpoint file, or the checkpoint a teacher's work dir points to.
+
+    For a directory: its newest ``best_*.pth`` (written by ``save_best``), else the
+    file named in its ``last_checkpoint``.
+
+    Raises:
+        FileNotFoundError: naming the path and what was looked for.
+    """
+    if osp.isfile(path):
+        return path
+    if osp.isdir(path):
+        best = sorted(glob.glob(osp.join(path, 'best_*.pth')), key=osp.getmtime)
+        if best:
+            return best[-1]
+        pointer = osp.join(path, 'last_checkpoint')
+        if osp.isfile(pointer):
+            with open(pointer) as f:
+                last = f.read().strip()
+            if osp.isfile(last):
+                return last
+    raise FileNotFoundError(
+        f'teacher checkpoint {path} not found (a .pth file, or a work dir with '
+        'best_*.pth or last_checkpoint); train the teacher config first, or point '
+        'to it with --cfg-options model.teacher.checkpoint=PATH')
+
+
+def teacher_model_config(teacher: dict) -> Config:
+    """The teacher's model config from a ``teacher`` entry.
 
     Args:
-        teacher (str | dict): path of the config the teacher was trained with (its
-            ``model`` is used), or a model config dict.
+        teacher (dict): ``config`` (path of the config the teacher was trained with;
+            its ``model`` is used) or ``model`` (a model config dict), and
+            ``checkpoint``.
 
     Returns:
-        nn.Module: the teacher segmentor, without data preprocessor and teacher.
+        Config: the model config without data preprocessor (the student's preprocessor
+        has normalised the inputs already).
     """
-    if isinstance(teacher, str):
-        model_cfg = Config.fromfile(teacher).model
+    unknown = set(teacher) - {'config', 'model', 'checkpoint'}
+    if unknown or ('config' in teacher) == ('model' in teacher) or \
+            not teacher.get('checkpoint'):
+        raise ValueError(
+            'model.teacher must be dict(config=<teacher training config>, '
+            f'checkpoint=<file or work dir>) (or model=<model dict> instead of config); '
+            f'got keys {sorted(teacher)}')
+    if 'config' in teacher:
+        model_cfg = Config.fromfile(teacher['config']).model
     else:
-        model_cfg = Config(dict(model=teacher)).model
-    model_cfg.pop('data_preprocessor', None)
+        model_cfg = Config(dict(model=teacher['model'])).model
     if model_cfg.get('teacher') is not None:
         raise ValueError('a teacher must not have a teacher of its own')
-    model_cfg.pop('teacher', None)
-    model_cfg.pop('distill_loss', None)
-    return MODELS.build(model_cfg)
+    for key in ('data_preprocessor', 'teacher', 'distill_loss'):
+        model_cfg.pop(key, None)
+    return model_cfg
 
 
-class FrozenTeacher(nn.Module):
-    """Wraps a teacher segmentor: frozen, in eval mode, left out of state dicts.
+class FrozenTeacher(BaseModule):
+    """A teacher segmentor: frozen, in eval mode, left out of state dicts.
 
     Args:
-        model (nn.Module): a segmentor whose backbone has ``forward_streams`` and
-            whose decode head has ``forward_with_features`` (``EDCSegmentor``).
+        teacher (dict): the ``model.teacher`` entry: ``config`` (the teacher's
+            training config file) or ``model`` (its model config), and ``checkpoint``
+            (the teacher's checkpoint, or its work dir: newest ``best_*.pth``, else its
+            last checkpoint).
+
+    The model must have a backbone with ``forward_streams`` and a decode head with
+    ``forward_with_features`` (``EDCSegmentor``).
     """
 
-    def __init__(self, model):
+    def __init__(self, teacher: dict):
         super().__init__()
-        self.model = model
+        self.model = MODELS.build(teacher_model_config(teacher))
+        self.source = teacher.get('config') or 'model.teacher.model'
+        self.checkpoint = teacher['checkpoint']
+        #: the checkpoint file the weights came from; None until :meth:`init_weights`.
+        self.loaded_from = None
         self.model.requires_grad_(False)
         self.train(False)
         # A student checkpoint has no teacher weights; that is expected, not missing.
@@ -66,7 +116,16 @@ class FrozenTeacher(nn.Module):
             key for key in incompatible_keys.missing_keys
             if not any(key == k or key.endswith('.' + k) for k in own)]
 
-    def load_checkpoint_weights(self, state_dict, source):
+    def init_weights(self):
+        """Load the trained teacher (instead of initialising it), strictly."""
+        path = resolve_teacher_checkpoint(self.checkpoint)
+        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        self.load_checkpoint_weights(checkpoint.get('state_dict', checkpoint), path)
+        self._is_init = True
+        print_log(f'teacher loaded from {path} (model of {self.source}) and frozen',
+                  'current')
+
+    def load_checkpoint_weights(self, state_dict: dict, source: str) -> None:
         """Load the teacher's weights, requiring every key and shape to match.
 
         Args:
@@ -74,7 +133,8 @@ class FrozenTeacher(nn.Module):
             source (str): checkpoint path, named in errors.
 
         Raises:
-            KeyError: missing or unexpected keys (listed), or mismatched shapes.
+            KeyError: missing or unexpected keys (listed), or mismatched shapes, naming
+                the checkpoint and the teacher's config.
         """
         expected = self.model.state_dict()
         missing = sorted(set(expected) - set(state_dict))
@@ -89,12 +149,19 @@ class FrozenTeacher(nn.Module):
                                         ('shape mismatches', mismatched)) if keys]
         if problems:
             raise KeyError(f'teacher checkpoint {source} does not match the teacher '
-                           'model: ' + '; '.join(problems))
+                           f'model of {self.source}: ' + '; '.join(problems))
         self.model.load_state_dict(state_dict, strict=True)
+        self.loaded_from = source
 
     @torch.no_grad()
     def features(self, inputs, output_size):
-        """The teacher's distillation feature ``B x C_f x H x W`` for ``inputs``."""
+        """The teacher's distillation feature ``B x C_f x H x W`` for ``inputs``
+        (``B x (C_opt + C_sar) x H x W``, cloud-free optical first)."""
+        if self.loaded_from is None:
+            raise RuntimeError(
+                f'the teacher ({self.source}) has no trained weights: call the student\'s '
+                'init_weights() (mmengine\'s Runner does before training), which loads '
+                f'{self.checkpoint}')
         streams = self.model.backbone.forward_streams(inputs)
         return self.model.decode_head.forward_with_features(
             streams['fused'], output_size)[1]

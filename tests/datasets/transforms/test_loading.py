@@ -9,6 +9,8 @@ from mmseg_edc.datasets import WORLDCOVER_6CLASS, build_label_lut
 from mmseg_edc.datasets.transforms import LoadOpticalSARTile, RadiometricScale
 from mmseg_edc.io import GridMismatchError, RasterReadError
 
+BANDS = dict(optical=4, sar=2)
+
 LUT_6 = build_label_lut(WORLDCOVER_6CLASS.codes, 6)
 M3MCR_RANGES = dict(img=[(0, 10000)], clear_img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])
 
@@ -28,7 +30,7 @@ def fixture_info(root, split='train', key='fall_1_p_457'):
 
 def test_real_sample_loads_on_the_optical_grid(m3mcr_fixture_root):
     info = fixture_info(m3mcr_fixture_root)
-    out = LoadOpticalSARTile(optical_bands=4, sar_bands=2)(dict(info))
+    out = LoadOpticalSARTile(BANDS)(dict(info))
     assert out['img'].shape == out['clear_img'].shape == (300, 300, 4)
     assert out['img'].dtype == np.float32
     assert out['sar'].shape == (300, 300, 2) and out['cloud_mask'].shape == (300, 300)
@@ -71,7 +73,7 @@ def test_non_finite_values_are_filled_with_the_band_mean(tmp_path, geotiff_write
     sar[1, 1, 1] = np.inf
     sar[2, 2, 1] = -40.0
     info = _tiny_sample(tmp_path, geotiff_writer, sar=sar)
-    out = LoadOpticalSARTile()(info)
+    out = LoadOpticalSARTile(BANDS)(info)
     assert np.isfinite(out['sar']).all()
     # NaN at SAR (0, 0) -> mean of the other VV values (-10); it covers image (0..2, 0..2)
     assert out['sar'][0, 0, 0] == pytest.approx(-10.0)
@@ -84,13 +86,14 @@ def test_nan_never_reaches_the_loss(tmp_path, geotiff_writer):
     from mmseg_edc.datasets.transforms import PackOpticalSARInputs
     sar = np.full((9, 9, 2), np.nan)
     info = _tiny_sample(tmp_path, geotiff_writer, sar=sar)
-    packed = PackOpticalSARInputs()(RadiometricScale(M3MCR_RANGES)(LoadOpticalSARTile()(info)))
+    packed = PackOpticalSARInputs()(
+        RadiometricScale(M3MCR_RANGES)(LoadOpticalSARTile(BANDS)(info)))
     assert torch.isfinite(packed['inputs']).all()
     model = MODELS.build(dict(
-        type='EncoderDecoder',
+        type='OpticalSAREncoderDecoder', bands=BANDS,
         data_preprocessor=dict(type='OpticalSARDataPreProcessor', mean=[0.5] * 6,
                                std=[0.25] * 6, size_divisor=8),
-        backbone=dict(type='ResNetV1c', depth=18, in_channels=6, base_channels=8,
+        backbone=dict(type='ResNetV1c', depth=18, base_channels=8,
                       stem_channels=8, num_stages=2, out_indices=(1,),
                       strides=(1, 2), dilations=(1, 1)),
         decode_head=dict(type='FCNHead', in_channels=16, channels=8, num_convs=1,
@@ -106,7 +109,7 @@ def test_label_codes_outside_the_protocol_are_ignored(tmp_path, geotiff_writer):
     labels = np.array([10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100, 0, 7, 200, 255],
                       np.uint8)
     labels = np.resize(labels, (9, 9))
-    out = LoadOpticalSARTile()(_tiny_sample(tmp_path, geotiff_writer, labels=labels))
+    out = LoadOpticalSARTile(BANDS)(_tiny_sample(tmp_path, geotiff_writer, labels=labels))
     expected = {10: 0, 20: 1, 30: 1, 40: 2, 50: 3, 60: 4, 80: 5, 90: 5}
     np.testing.assert_array_equal(
         out['gt_seg_map'], np.vectorize(lambda c: expected.get(c, 255))(labels))
@@ -116,10 +119,10 @@ def test_grid_and_band_errors_name_both_files(tmp_path, geotiff_writer):
     info = _tiny_sample(tmp_path, geotiff_writer, clear_shape=(29, 30))
     with pytest.raises(GridMismatchError,
                        match=r'sample tiny: .*clear.tif has shape \(29, 30\) but .*cloudy.tif has \(30, 30\)'):
-        LoadOpticalSARTile()(dict(info))
+        LoadOpticalSARTile(BANDS)(dict(info))
     info = _tiny_sample(tmp_path / 'b', geotiff_writer)
     with pytest.raises(RasterReadError, match=r'cloudy.tif.*sample tiny.*4 bands.*expects 3'):
-        LoadOpticalSARTile(optical_bands=3)(info)
+        LoadOpticalSARTile(bands=dict(optical=3, sar=2))(info)
 
 
 def test_radiometric_scale_by_hand():

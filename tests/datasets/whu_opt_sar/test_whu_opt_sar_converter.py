@@ -8,7 +8,7 @@ import pytest
 from whu_scenes import (NARROW_SCENE, TEST_SCENES, TRAIN_SCENES, read_tiff, scene_arrays,
                         write_split_file)
 
-from mmseg_edc.datasets.transforms.cloud_synthesis import synthesize_clouds_random_cover
+from mmseg_edc.synthesis import synthesize_clouds_random_cover
 from mmseg_edc.datasets.whu_opt_sar import (CLOUD_TINT, MANIFEST, OUTPUT_FOLDERS,
                                             convert_whu_opt_sar, tile_cloud_rng)
 from mmseg_edc.io import RasterReadError

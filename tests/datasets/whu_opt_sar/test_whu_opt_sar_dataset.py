@@ -14,7 +14,7 @@ RANGES = dict(img=[(0, 255)], clear_img=[(0, 255)], sar=[(0, 255)])
 
 
 def real_pipeline(crop):
-    return [dict(type='LoadOpticalSARTile', optical_bands=4, sar_bands=1),
+    return [dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=1)),
             dict(type='RadiometricScale', ranges=RANGES),
             dict(type='MultiModalRandomCrop', crop_size=crop),
             dict(type='PackOpticalSARInputs')]

@@ -10,8 +10,10 @@ from torch import nn
 from mmseg_edc.models.backbones.edc_backbone import EDCBackbone
 from mmseg_edc.models.fusion.dchf import DCHFOutput  # also registers DCHF
 
-TINY = dict(embed_dims=(8, 16, 32, 64), depths=(1, 1, 2, 1), num_heads=(2, 4),
-            pos_mlp_hidden=16)
+BANDS = dict(optical=4, sar=2)
+TINY_STREAM = dict(type='EDCHybridStream', embed_dims=(8, 16, 32, 64), depths=(1, 1, 2, 1),
+                   num_heads=(2, 4), pos_mlp_hidden=16)
+TINY = dict(bands=BANDS, stream_cfg=TINY_STREAM)
 
 
 @MODELS.register_module(name='EDCTestToyFusion', force=True)
@@ -34,12 +36,14 @@ class ToyFusion(nn.Module):
                           reliability=reliability)
 
 
-def tiny_backbone(fusion='EDCTestToyFusion', **kwargs):
+def tiny_backbone(fusion='EDCTestToyFusion', bands=BANDS, stream=None, **kwargs):
+    """The tiny backbone; ``stream`` overrides entries of the stream config."""
     torch.manual_seed(0)
-    return EDCBackbone(fusion_cfg=dict(type=fusion), **dict(TINY, **kwargs))
+    return EDCBackbone(bands=bands, stream_cfg=dict(TINY_STREAM, **(stream or {})),
+                       fusion_cfg=dict(type=fusion), **kwargs)
 
 
-def expected_shapes(batch, height, width, channels=TINY['embed_dims']):
+def expected_shapes(batch, height, width, channels=TINY_STREAM['embed_dims']):
     """Native strides 4, 8, 16, 32, each rounding up (a 3x3 stride-2 conv, padding 1)."""
     return [(batch, c, math.ceil(height / 2 ** (i + 2)), math.ceil(width / 2 ** (i + 2)))
             for i, c in enumerate(channels)]
@@ -48,7 +52,7 @@ def expected_shapes(batch, height, width, channels=TINY['embed_dims']):
 @pytest.mark.parametrize('height, width', [(160, 160), (150, 170), (97, 129), (33, 65)])
 @pytest.mark.parametrize('optical, sar', [(4, 2), (3, 1)])
 def test_pyramid_shapes(height, width, optical, sar):
-    backbone = tiny_backbone(optical_channels=optical, sar_channels=sar).eval()
+    backbone = tiny_backbone(bands=dict(optical=optical, sar=sar)).eval()
     with torch.no_grad():
         outs = backbone(torch.randn(2, optical + sar, height, width))
     assert isinstance(outs, tuple)
@@ -102,7 +106,7 @@ def test_input_channel_check():
 
 
 def test_without_carrier_tokens():
-    backbone = tiny_backbone(use_carrier_tokens=False).eval()
+    backbone = tiny_backbone(stream=dict(use_carrier_tokens=False)).eval()
     assert backbone.optical_stream.stages['stage3'].body.tokenizer is None
     with torch.no_grad():
         outs = backbone(torch.randn(1, 6, 97, 129))
@@ -138,7 +142,8 @@ def test_reliability_weighted_carriers_switch():
         a, b = plain(x), weighted(x)
     assert torch.equal(a[1], b[1]) and not torch.allclose(a[2], b[2])
     with pytest.raises(ValueError):
-        tiny_backbone(use_carrier_tokens=False, reliability_weighted_carriers=True)
+        tiny_backbone(stream=dict(use_carrier_tokens=False),
+                      reliability_weighted_carriers=True)
 
 
 @pytest.mark.parametrize('backbone_cfg, rounding', [
@@ -149,7 +154,8 @@ def test_reliability_weighted_carriers_switch():
           out_indices=[0, 1, 2, 3], gap_before_final_norm=False), math.floor),
 ])
 def test_adapter_streams(backbone_cfg, rounding):
-    backbone = EDCBackbone(stream_cfg=dict(type='EDCStreamAdapter', backbone=backbone_cfg),
+    backbone = EDCBackbone(bands=BANDS,
+                           stream_cfg=dict(type='EDCStreamAdapter', backbone=backbone_cfg),
                            fusion_cfg=dict(type='DCHF')).eval()
     assert backbone.channels == (8, 16, 32, 64)
     with torch.no_grad():
@@ -158,7 +164,8 @@ def test_adapter_streams(backbone_cfg, rounding):
         (1, c, rounding(97 / 2 ** (i + 2)), rounding(129 / 2 ** (i + 2)))
         for i, c in enumerate((8, 16, 32, 64))]
     with pytest.raises(ValueError):
-        EDCBackbone(stream_cfg=dict(type='EDCStreamAdapter', backbone=backbone_cfg),
+        EDCBackbone(bands=BANDS,
+                    stream_cfg=dict(type='EDCStreamAdapter', backbone=backbone_cfg),
                     reliability_weighted_carriers=True)
 
 
@@ -171,10 +178,12 @@ def test_builds_from_config_dict():
 
 def test_drops_into_encoder_decoder_with_uper_head():
     init_default_scope('mmseg')
+    backbone = tiny_backbone('DCHF')
+    assert backbone.out_channels == (8, 16, 32, 64)       # what UPerHead's in_channels is
     model = MODELS.build(dict(
         type='EncoderDecoder',
         backbone=dict(type='EDCBackbone', fusion_cfg=dict(type='DCHF'), **TINY),
-        decode_head=dict(type='UPerHead', in_channels=[8, 16, 32, 64],
+        decode_head=dict(type='UPerHead', in_channels=list(backbone.out_channels),
                          in_index=[0, 1, 2, 3], channels=16, num_classes=3,
                          pool_scales=(1, 2), norm_cfg=dict(type='BN'),
                          loss_decode=dict(type='CrossEntropyLoss'))))
@@ -186,7 +195,7 @@ def test_drops_into_encoder_decoder_with_uper_head():
 def test_edc_base_parameter_count():
     """FasterViT-0-sized streams + four DCHF blocks (the last without the unused SAR
     write-back): about 99.6 M parameters; the two U-Net decoders add about 6.3 M."""
-    backbone = EDCBackbone()
+    backbone = EDCBackbone(bands=BANDS)
     count = sum(p.numel() for p in backbone.parameters())
     assert 98e6 < count < 101e6
     fusion = sum(p.numel() for p in backbone.fusions.parameters())
@@ -197,7 +206,7 @@ def test_edc_base_parameter_count():
 def test_every_parameter_gets_a_gradient(final_write_back, uses_last_optical):
     """No parameter without a gradient (DDP without find_unused_parameters)."""
     backbone = tiny_backbone('DCHF', final_write_back=final_write_back,
-                             drop_path_rate=0.0)
+                             stream=dict(drop_path_rate=0.0))
     streams = backbone.forward_streams(torch.rand(2, 6, 40, 40))
     loss = sum(f.sum() for f in streams['fused'])
     if uses_last_optical:
@@ -206,3 +215,28 @@ def test_every_parameter_gets_a_gradient(final_write_back, uses_last_optical):
     unused = [n for n, p in backbone.named_parameters() if p.grad is None]
     assert unused == []
     assert backbone.fusions[-1].sar_write_back is None
+
+
+def test_out_indices_select_the_returned_stages():
+    backbone = tiny_backbone('DCHF', out_indices=(1, 3)).eval()
+    assert backbone.out_channels == (16, 64)
+    x = torch.randn(1, 6, 64, 64)
+    with torch.no_grad():
+        outs = backbone(x)
+        fused = backbone.forward_streams(x)['fused']
+    assert len(outs) == 2
+    assert torch.equal(outs[0], fused[1]) and torch.equal(outs[1], fused[3])
+    with pytest.raises(ValueError, match='out_indices'):
+        tiny_backbone(out_indices=(4,))
+
+
+def test_an_inherited_pretrained_checkpoint_is_refused_with_advice():
+    with pytest.raises(ValueError, match='stream_cfg.init_cfg.*model.pretrained=None'):
+        tiny_backbone(pretrained='open-mmlab://resnet50_v1c')
+
+
+def test_bands_are_validated():
+    with pytest.raises(ValueError, match='positive band count'):
+        tiny_backbone(bands=dict(optical=4))
+    with pytest.raises(ValueError, match='unknown'):
+        tiny_backbone(bands=dict(optical=4, sar=2, lidar=1))

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmseg_edc.models.decode_heads.unet_decoder import UNetDecoder, decoded_size
+from mmseg_edc.models.decode_heads.unet_decoder import UNetDecoder
 
 CHANNELS = (4, 8, 16, 32)
 
@@ -31,10 +31,3 @@ def test_block_layout_and_skips():
     assert decoder.out_channels == 4
     with pytest.raises(ValueError, match='at least 3 decoder blocks'):
         UNetDecoder(CHANNELS, decoder_channels=(8, 8))
-
-
-def test_decoded_size_follows_predict_by_feat():
-    assert decoded_size(dict(img_shape=torch.Size([160, 160]), pad_shape=(320, 320))) == (160, 160)
-    assert decoded_size(dict(img_shape=(300, 300), pad_shape=(320, 320))) == (320, 320)
-    assert decoded_size(dict(img_shape=(300, 300))) == (300, 300)
-    assert decoded_size(dict()) is None

@@ -7,7 +7,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
-from edc_toys import IN_CHANNELS, make_batch, model_cfg
+from edc_toys import make_batch, model_cfg, save_random_teacher
 
 from mmseg_edc.models.segmentors.edc_segmentor import sliding_windows
 
@@ -60,8 +60,18 @@ def test_no_cloud_removal_branch():
     assert 'pred_clear_img' not in model.val_step(make_batch())[0]
 
 
+def student_with_teacher(tmp_path):
+    """A tiny student whose teacher is loaded (as the Runner does, by init_weights)."""
+    path = tmp_path / 'teacher.pth'
+    if not path.exists():
+        save_random_teacher(path)
+    model = MODELS.build(model_cfg(teacher_checkpoint=path))
+    model.init_weights()
+    return model
+
+
 def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tmp_path):
-    model = MODELS.build(model_cfg(teacher=True))
+    model = student_with_teacher(tmp_path)
     teacher_params = set(map(id, model.teacher.parameters()))
     assert all(not p.requires_grad for p in model.teacher.parameters())
     model.train()
@@ -92,11 +102,12 @@ def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tmp_path):
     path = str(tmp_path / 'student.pth')
     save_checkpoint(dict(state_dict=model.state_dict()), path)
     load_checkpoint(MODELS.build(model_cfg()), path, strict=True)
-    load_checkpoint(MODELS.build(model_cfg(teacher=True)), path, strict=True)
+    load_checkpoint(MODELS.build(model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')),
+                    path, strict=True)
 
 
-def test_teacher_sees_the_cloud_free_image_normalised():
-    model = MODELS.build(model_cfg(teacher=True))
+def test_teacher_sees_the_cloud_free_image_normalised(tmp_path):
+    model = student_with_teacher(tmp_path)
     data = model.data_preprocessor(make_batch(size=(32, 32)), True)
     teacher_inputs = model.with_cloud_free_optical(data['inputs'], data['data_samples'])
     clear = data['data_samples'][1].gt_clear_img.data
@@ -104,12 +115,14 @@ def test_teacher_sees_the_cloud_free_image_normalised():
     torch.testing.assert_close(teacher_inputs[:, 4:], data['inputs'][:, 4:])
 
 
-def test_teacher_checkpoint_errors_name_the_keys():
-    model = MODELS.build(model_cfg(teacher=True))
+def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
+    model = student_with_teacher(tmp_path)
     good = copy.deepcopy(model.teacher.model.state_dict())
     model.teacher.load_checkpoint_weights(good, 'good.pth')
     missing = {k: v for k, v in good.items() if not k.startswith('decode_head.conv_seg')}
-    with pytest.raises(KeyError, match=r'bad.pth.*missing keys \(2\): decode_head.conv_seg.bias'):
+    with pytest.raises(KeyError, match=r'bad.pth does not match the teacher model of '
+                                       r'model.teacher.model: missing keys \(2\): '
+                                       r'decode_head.conv_seg.bias'):
         model.teacher.load_checkpoint_weights(missing, 'bad.pth')
     wrong = dict(good, **{'decode_head.conv_seg.bias': torch.zeros(5), 'extra.w': torch.ones(1)})
     with pytest.raises(KeyError, match=r'unexpected keys \(1\): extra.w.*shape mismatches '
@@ -121,7 +134,7 @@ def test_config_errors():
     with pytest.raises(ValueError, match='go together'):
         MODELS.build(dict(model_cfg(), distill_loss=dict(type='MaskedFeatureDistillationLoss')))
     with pytest.raises(ValueError, match='takes no neck'):
-        MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=IN_CHANNELS)))
+        MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=[8, 16, 32, 64])))
 
 
 def test_cloud_free_optical_input_for_the_teacher():

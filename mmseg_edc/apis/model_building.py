@@ -1,0 +1,32 @@
+"""Model configs as they run at inference: the student without its training-only parts."""
+import copy
+
+from mmseg.registry import MODELS
+
+#: Model config entries that exist only for training (their parameters and FLOPs
+#: never run at inference): the frozen teacher, its loss, auxiliary heads.
+TRAINING_ONLY = ('teacher', 'distill_loss', 'auxiliary_head')
+
+
+def strip_teacher(model_cfg):
+    """A copy of ``model_cfg`` without the teacher and the distillation loss.
+
+    Student checkpoints never hold the teacher, and testing or inference never runs it;
+    without this the teacher's config and checkpoint would have to exist to build the
+    student.
+    """
+    cfg = copy.deepcopy(model_cfg)
+    for key in ('teacher', 'distill_loss'):
+        if cfg.get(key) is not None:
+            cfg[key] = None
+    return cfg
+
+
+def build_inference_model(model_cfg):
+    """Build the model as it runs at inference (no teacher, no distillation loss, no
+    auxiliary head), in eval mode."""
+    cfg = strip_teacher(model_cfg)
+    if cfg.get('auxiliary_head') is not None:
+        cfg['auxiliary_head'] = None
+    cfg.pop('pretrained', None)
+    return MODELS.build(cfg).eval()
