@@ -6,11 +6,12 @@ Examples::
     python tools/test.py CONFIG CHECKPOINT --out preds/ --show-dir vis/
 """
 import argparse
+import os.path as osp
 
 import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
 from mmengine.runner import Runner
 
-from mmseg_edc.utils import add_runner_args, load_config
+from mmseg_edc.utils import add_runner_args, load_config, run_tool
 
 
 def parse_args(argv=None):
@@ -37,6 +38,8 @@ def _evaluators(cfg_evaluator):
 
 def build_config(args):
     """Merge the command line into the config."""
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if cfg.model.get('teacher') is not None:
@@ -46,7 +49,7 @@ def build_config(args):
     if args.show or args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
-            raise RuntimeError(
+            raise ValueError(
                 f'{args.config} has no default_hooks.visualization; add '
                 "dict(type='OpticalSARVisualizationHook') to draw predictions.")
         hook.draw = True
@@ -73,4 +76,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,6 +12,7 @@ from mmseg_edc.datasets.transforms.cloud_synthesis import synthesize_clouds_rand
 from mmseg_edc.datasets.whu_opt_sar import (CLOUD_TINT, MANIFEST, OUTPUT_FOLDERS,
                                             convert_whu_opt_sar, tile_cloud_rng)
 from mmseg_edc.io import RasterReadError, partial_path
+from mmseg_edc.utils import USER_ERROR_STATUS, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -192,8 +193,15 @@ def test_command_line(whu_root, tmp_path, capsys):
     assert keys(str(out), 'val')[0] == f'{TRAIN_SCENES[1]}_y0000_x0000'
     covers = [read_tiff(str(p)).mean() for p in (out / 'cloud_mask').iterdir()]
     assert 0.2 - 1e-4 <= min(covers) and max(covers) <= 0.3 + 1e-4
-    with pytest.raises(SystemExit, match='error: .*holds an earlier conversion'):
-        cli.main(args)
+    with pytest.raises(SystemExit) as stop:
+        run_tool(cli.main, args)
+    assert stop.value.code == USER_ERROR_STATUS
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('error: output folder ')
+    assert err[0].endswith('holds an earlier conversion; pass overwrite=True '
+                           '(--overwrite) to replace it')
+    with pytest.raises(FileExistsError, match='holds an earlier conversion'):
+        run_tool(cli.main, [*args, '--debug'])
 
 
 def test_output_follows_the_umask(whu_root, tmp_path):
