@@ -1,5 +1,8 @@
 """Test a checkpoint with mmengine's Runner (same flags as mmseg's tool).
 
+The checkpoint must fit the model exactly (``StrictCheckpointHook``): one of another
+model is refused, naming its missing, unexpected and reshaped weights.
+
 Examples::
 
     python tools/test.py CONFIG CHECKPOINT
@@ -42,6 +45,10 @@ def build_config(args):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
+    # the teacher and distillation loss are left out below, so their weights need not fit
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                        dict(type='StrictCheckpointHook',
+                             left_out=['teacher', 'distill_loss'])]
     if cfg.model.get('teacher') is not None:
         # only the student runs at inference; its checkpoint holds no teacher
         cfg.model.teacher = None

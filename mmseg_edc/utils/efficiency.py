@@ -17,11 +17,15 @@ from mmengine.analysis import FlopAnalyzer
 from mmseg.registry import MODELS
 
 
+#: Parts of a segmentor config used only in training (their parameters and FLOPs).
+TRAINING_ONLY_PARTS = ('teacher', 'distill_loss', 'auxiliary_head')
+
+
 def build_inference_model(model_cfg):
-    """The model as it runs at inference: no teacher, no distillation, no auxiliary
-    head (their parameters and FLOPs are training-only)."""
+    """The model as it runs at inference: without :data:`TRAINING_ONLY_PARTS` (no
+    teacher, no distillation, no auxiliary head)."""
     cfg = copy.deepcopy(model_cfg)
-    for key in ('teacher', 'distill_loss', 'auxiliary_head'):
+    for key in TRAINING_ONLY_PARTS:
         if key in cfg:
             cfg[key] = None
     cfg.pop('pretrained', None)

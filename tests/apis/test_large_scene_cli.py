@@ -1,5 +1,5 @@
 """tools/large_scene_inference.py end to end on a tiny scene, with a saved checkpoint:
-outputs, refused inputs, SIGTERM."""
+outputs, refused inputs and checkpoints, SIGTERM."""
 import importlib.util
 import json
 import os
@@ -13,7 +13,7 @@ import pytest
 import rasterio
 from large_scene_toys import (CLASSES, build_toy_model, write_checkpoint, write_config,
                               write_scene)
-from tool_runs import tool_env
+from tool_runs import run_tool_process, tool_env, user_error_line
 
 from mmseg_edc.apis import SceneSegmenter
 from mmseg_edc.io import RasterReadError
@@ -94,6 +94,18 @@ def tool_inputs(geotiff_writer, tmp_path):
     config = write_config(tmp_path / 'config.py')
     checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
     return [config, checkpoint, '--optical', optical, '--sar', sar, '--no-progress']
+
+
+def test_a_checkpoint_of_another_model_is_refused(tool_inputs, tmp_path):
+    config, checkpoint, *scene = tool_inputs
+    no_cr = write_checkpoint(tmp_path / 'no_cr.pth', build_toy_model(with_cr=False))
+    out = tmp_path / 'out' / 'classes.tif'
+    result = run_tool_process(TOOL, config, no_cr, *scene, '--out', str(out))
+    line = user_error_line(result)
+    assert line.startswith(f'error: checkpoint {no_cr} does not fit the model '
+                           'EDCSegmentor (is it a checkpoint of this config?): missing '
+                           'keys (')
+    assert 'cloud_removal_head.' in line and not out.parent.exists()
 
 
 def test_bad_input_is_one_line_or_with_debug_a_traceback(tool_inputs, tmp_path, capsys):

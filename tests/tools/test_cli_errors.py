@@ -1,14 +1,18 @@
 """Known user errors end the tools with one ``error:`` line and status 2 (subprocesses);
 ``--debug`` shows the traceback instead. Large-scene inference: tests/apis.
 """
+import glob
 import importlib.util
 import os.path as osp
 
 import pytest
-from test_train_test_e2e import CONFIG, options
+from edc_toys import model_cfg
+from mmengine.runner import save_checkpoint
+from test_train_test_e2e import CONFIG, options, tiny_benchmark  # noqa: F401
 from tool_runs import ROOT, run_tool_process, user_error_line
 
 from mmseg_edc.utils import run_tool
+from mmseg_edc.utils.efficiency import build_inference_model
 
 
 def load_tool(path):
@@ -35,6 +39,23 @@ def test_test_without_checkpoint(tmp_path):
     # the same through the tool's entry point in this process, with --debug: raised
     with pytest.raises(FileNotFoundError, match=f'checkpoint {missing} not found'):
         run_tool(load_tool('tools/test.py').main, [CONFIG, missing, '--debug'])
+
+
+def test_test_refuses_a_checkpoint_of_another_model(tiny_benchmark, tmp_path):  # noqa: F811
+    # an EDC toy's weights for the early-fusion UPerNet config
+    checkpoint = str(tmp_path / 'edc_toy.pth')
+    save_checkpoint(dict(state_dict=build_inference_model(model_cfg()).state_dict()),
+                    checkpoint)
+    work_dir = str(tmp_path / 'work')
+    result = run_tool_process('tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir,
+                              *options(tiny_benchmark, 2))
+    line = user_error_line(result)
+    assert line.startswith(f'error: checkpoint {checkpoint} does not fit the model '
+                           'EncoderDecoder')
+    assert 'missing keys (' in line and 'unexpected keys (' in line
+    evaluated = [line for path in glob.glob(osp.join(work_dir, '*', '*.json'))
+                 for line in open(path) if 'mIoU' in line]
+    assert evaluated == []
 
 
 def test_converter_without_its_input(tmp_path):
