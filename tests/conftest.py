@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -58,3 +59,11 @@ def write_geotiff(path, array, pixel_size=3.0, origin=(760299.0, 3150000.0), crs
 @pytest.fixture
 def geotiff_writer():
     return write_geotiff
+
+
+@pytest.fixture
+def dead_pid():
+    """The id of a process that has exited (and was reaped), so is not running."""
+    child = subprocess.Popen(['true'])
+    child.wait()
+    return child.pid

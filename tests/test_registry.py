@@ -43,7 +43,8 @@ OURS = {
     ],
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
-            dict(type='DistillationScheduleHook')],
+            dict(type='DistillationScheduleHook'),
+            dict(type='StrictCheckpointHook', left_out=['teacher'])],
     OPTIM_WRAPPER_CONSTRUCTORS: [dict(
         type='TrainableParamsOptimWrapperConstructor',
         optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],

@@ -11,8 +11,10 @@ Runs on CPU with no data to download (``make demo``):
    one panel per test sample;
 4. prints a comparison table and writes it as JSON to ``<work-dir>/summary.json``.
 
-Every step is the command a user would type, run as a subprocess. Validation during
-training is skipped (the test step evaluates the same split).
+Every step is the command a user would type, run as a subprocess; a step that fails
+(it prints its own error) stops the demo with the step's exit status, and SIGTERM is
+passed on to the running step so that it cleans up. Validation during training is
+skipped (the test step evaluates the same split).
 """
 import argparse
 import glob
@@ -22,6 +24,8 @@ import os.path as osp
 import subprocess
 import sys
 import time
+
+from mmseg_edc.utils import Terminated, add_debug_flag, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SUFFIX = '_1xb8-400it_generated-m3mcr-160x160.py'
@@ -48,8 +52,17 @@ REPORTED = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU', 'cr/PS
 
 
 def run(cmd):
+    """Run one step; its failure ends the demo with the step's exit status."""
     print('+ ' + ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    with subprocess.Popen(cmd, cwd=ROOT) as step:
+        try:
+            status = step.wait()
+        except Terminated:
+            step.terminate()
+            step.wait()
+            raise
+    if status:
+        raise SystemExit(status if status > 0 else 128 - status)   # -N: killed by N
 
 
 def latest_test_metrics(work_dir):
@@ -71,17 +84,18 @@ def train_and_test(name, configs, args, data_options, trained):
     for config in configs:
         work_dir = osp.join(args.work_dir, osp.splitext(osp.basename(config))[0])
         options = data_options + ['train_cfg.val_interval=1000000', *args.cfg_options]
+        debug = ['--debug'] if args.debug else []
         if previous_work_dir is not None:
             options.append(f'model.teacher.checkpoint={previous_work_dir}')
         if config not in trained:
-            run([python, 'tools/train.py', config, '--work-dir', work_dir,
+            run([python, 'tools/train.py', config, '--work-dir', work_dir, *debug,
                  '--cfg-options', *options])
             trained.add(config)
         previous_work_dir = work_dir
     with open(osp.join(previous_work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     run([python, 'tools/test.py', configs[-1], checkpoint, '--work-dir', previous_work_dir,
-         '--show-dir', osp.join(args.work_dir, name, 'panels'),
+         '--show-dir', osp.join(args.work_dir, name, 'panels'), *debug,
          '--cfg-options', *data_options])
     metrics = latest_test_metrics(previous_work_dir)
     return {k: metrics[k] for k in REPORTED if k in metrics}
@@ -107,13 +121,14 @@ def main(argv=None):
                         'and early-fusion are the reference models, edc-* the ablations')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='extra overrides passed to every training run')
-    args = parser.parse_args(argv)
+    args = add_debug_flag(parser).parse_args(argv)
     start = time.time()
 
     if not osp.isfile(osp.join(args.data_root, 'test.csv')):
         run([sys.executable, 'tools/dataset_converters/generate_m3mcr_benchmark.py',
              '--out-dir', args.data_root, '--num-train', str(args.num_train),
-             '--num-test', str(args.num_test), '--seed', '0', '--workers', '2'])
+             '--num-test', str(args.num_test), '--seed', '0', '--workers', '2',
+             *(['--debug'] if args.debug else [])])
     data_options = [f'{loader}.dataset.data_root={args.data_root}'
                     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     trained = set()
@@ -128,4 +143,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -20,6 +20,7 @@ from mmengine.config import DictAction
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import SceneSegmenter
+from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
@@ -53,7 +54,7 @@ def parse_args(argv=None):
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries')
-    return parser.parse_args(argv)
+    return add_debug_flag(parser).parse_args(argv)
 
 
 def main(argv=None):
@@ -73,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

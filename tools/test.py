@@ -1,17 +1,21 @@
 """Test a checkpoint with mmengine's Runner (same flags as mmseg's tool).
 
+The checkpoint must fit the model exactly (``StrictCheckpointHook``): one of another
+model is refused, naming its missing, unexpected and reshaped weights.
+
 Examples::
 
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --out preds/ --show-dir vis/
 """
 import argparse
+import os.path as osp
 
 import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
 from mmengine.runner import Runner
 
 from mmseg_edc.apis import strip_teacher
-from mmseg_edc.utils import add_runner_args, load_config
+from mmseg_edc.utils import add_runner_args, load_config, run_tool
 
 
 def parse_args(argv=None):
@@ -38,14 +42,20 @@ def _evaluators(cfg_evaluator):
 
 def build_config(args):
     """Merge the command line into the config."""
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
-    # only the student runs at inference; its checkpoint holds no teacher
+    # only the student runs at inference (its checkpoint holds no teacher), so the
+    # teacher's and distillation loss's weights need not fit
     cfg.model = strip_teacher(cfg.model)
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                        dict(type='StrictCheckpointHook',
+                             left_out=['teacher', 'distill_loss'])]
     if args.show or args.show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
-            raise RuntimeError(
+            raise ValueError(
                 f'{args.config} has no default_hooks.visualization; add '
                 "dict(type='OpticalSARVisualizationHook') to draw predictions.")
         hook.draw = True
@@ -72,4 +82,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -14,7 +14,7 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmseg_edc.utils import add_runner_args, load_config
+from mmseg_edc.utils import add_runner_args, load_config, run_tool
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def enable_amp(cfg, dtype=None):
         cfg.optim_wrapper.dtype = dtype or 'float16'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     elif dtype == 'float16':
-        raise SystemExit('--amp-dtype float16 needs CUDA (loss scaling); on CPU use '
+        raise ValueError('--amp-dtype float16 needs CUDA (loss scaling); on CPU use '
                          'bfloat16')
     else:
         cfg.optim_wrapper.type = 'AutocastOptimWrapper'
@@ -72,4 +72,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

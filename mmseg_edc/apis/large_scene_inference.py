@@ -35,17 +35,17 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS, TRANSFORMS
 
 from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS, WHU_OPT_SAR_PROTOCOLS
 from mmseg_edc.datasets.transforms import PackOpticalSARInputs
 from mmseg_edc.io import RasterGrid
+from mmseg_edc.utils.checkpoint import load_checkpoint_strictly
 from mmseg_edc.utils.efficiency import autocast_context
 from mmseg_edc.utils.windows import blend_weights
 
-from .model_building import build_inference_model
+from .model_building import TRAINING_ONLY_PARTS, build_inference_model
 from .scene_outputs import NODATA_LABEL, AtomicOutputs, SceneWriter
 from .scene_reader import SceneReader
 from .windows import StripAccumulator, band_capacity, finished_until, plan_window_rows
@@ -202,9 +202,14 @@ class SceneSegmenter:
                    cfg_options=None):
         """Build the model of ``config`` without its teacher and load ``checkpoint``.
 
+        The checkpoint must hold exactly the model's weights (those of the
+        training-only parts left out, :data:`TRAINING_ONLY_PARTS`, are ignored).
         Without a checkpoint the weights stay randomly initialised (benchmarks).
         ``cfg_options`` (dict) overrides config entries. Outputs will never replace
         the config or the checkpoint.
+
+        Raises:
+            CheckpointMismatchError: the checkpoint is of another model.
         """
         cfg = Config.fromfile(config)
         if cfg_options:
@@ -213,7 +218,7 @@ class SceneSegmenter:
         model = build_inference_model(cfg.model)
         dataset_meta = None
         if checkpoint is not None:
-            loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+            loaded = load_checkpoint_strictly(model, checkpoint, TRAINING_ONLY_PARTS)
             dataset_meta = loaded.get('meta', {}).get('dataset_meta')
         segmenter = cls(model, cfg, dataset_meta, device, amp)
         segmenter.source_files = [p for p in (config, checkpoint) if p is not None]

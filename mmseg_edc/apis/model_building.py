@@ -5,7 +5,7 @@ from mmseg.registry import MODELS
 
 #: Model config entries that exist only for training (their parameters and FLOPs
 #: never run at inference): the frozen teacher, its loss, auxiliary heads.
-TRAINING_ONLY = ('teacher', 'distill_loss', 'auxiliary_head')
+TRAINING_ONLY_PARTS = ('teacher', 'distill_loss', 'auxiliary_head')
 
 
 def strip_teacher(model_cfg):
@@ -23,10 +23,11 @@ def strip_teacher(model_cfg):
 
 
 def build_inference_model(model_cfg):
-    """Build the model as it runs at inference (no teacher, no distillation loss, no
-    auxiliary head), in eval mode."""
-    cfg = strip_teacher(model_cfg)
-    if cfg.get('auxiliary_head') is not None:
-        cfg['auxiliary_head'] = None
+    """Build the model as it runs at inference, without :data:`TRAINING_ONLY_PARTS`, in
+    eval mode."""
+    cfg = copy.deepcopy(model_cfg)
+    for key in TRAINING_ONLY_PARTS:
+        if cfg.get(key) is not None:
+            cfg[key] = None
     cfg.pop('pretrained', None)
     return MODELS.build(cfg).eval()

@@ -1,8 +1,12 @@
 """Output rasters of large-scene inference, written row band by row band.
 
-Every output goes to a temporary file next to its final path (``.<name>.*.partial``)
-and is renamed only when the whole scene is done; after an error the temporary files
-are removed, so a final path holds either a complete result or what it held before.
+Every output goes to a temporary file next to its final path
+(``.<name>.<host>.<pid>.partial``, :func:`mmseg_edc.io.partial_path`) and is renamed
+only when the whole scene is done; after an error, Ctrl-C or SIGTERM (with the tools'
+:func:`mmseg_edc.utils.run_tool`) the temporary files are removed, so a final path
+holds either a complete result or what it held before. What a killed run left
+(``kill -9``) is removed by the next run writing the same output. Files get the
+user's normal permissions (``0o666`` less the umask).
 GeoTIFFs take the optical raster's CRS and geotransform and are tiled and
 deflate-compressed (BigTIFF when they might exceed 4 GiB).
 
@@ -19,12 +23,13 @@ import json
 import math
 import os
 import os.path as osp
-import tempfile
 
 import numpy as np
 import rasterio
 from PIL import Image
 from rasterio.windows import Window
+
+from mmseg_edc.io import partial_path, remove_stale_partials
 
 NODATA_LABEL = 255
 CONFIDENCE_DTYPES = ('float32', 'uint8')
@@ -49,7 +54,8 @@ class AtomicOutputs:
         inputs (Sequence[str]): files that no output may replace.
 
     Use as a context manager: leaving it without an exception renames every
-    reserved file; leaving it with one deletes them.
+    reserved file; leaving it with one deletes them. Reserving an output first
+    removes the partial files of that output left by runs that died.
     """
 
     def __init__(self, inputs):
@@ -61,6 +67,7 @@ class AtomicOutputs:
 
         Raises:
             ValueError: ``path`` is one of the inputs, a folder, or reserved twice.
+            FileExistsError: this process is already writing ``path``.
         """
         final = osp.abspath(path)
         if osp.exists(final):
@@ -72,11 +79,14 @@ class AtomicOutputs:
                                      f'output {path!r}; choose another output path')
         if final in self.pending:
             raise ValueError(f'output {path!r} is requested twice')
-        folder = osp.dirname(final)
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f'.{osp.basename(final)}.', suffix='.partial', dir=folder)
-        os.close(handle)
+        os.makedirs(osp.dirname(final), exist_ok=True)
+        remove_stale_partials(final)
+        temporary = partial_path(final)
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            raise FileExistsError(f'output {path!r} is already being written by this '
+                                  f'process ({temporary} exists)') from None
         self.pending[final] = temporary
         return temporary
 

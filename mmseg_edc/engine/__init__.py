@@ -1,9 +1,9 @@
 """Training-loop pieces: hooks, optimizer constructor and wrapper."""
 from .autocast_optim_wrapper import AutocastOptimWrapper
-from .hooks import DistillationScheduleHook
+from .hooks import DistillationScheduleHook, StrictCheckpointHook
 from .optim_constructor import TrainableParamsOptimWrapperConstructor
 
 __all__ = [
-    'AutocastOptimWrapper', 'DistillationScheduleHook',
+    'AutocastOptimWrapper', 'DistillationScheduleHook', 'StrictCheckpointHook',
     'TrainableParamsOptimWrapperConstructor'
 ]

@@ -44,6 +44,8 @@ import rasterio
 from rasterio.crs import CRS
 from rasterio.transform import Affine
 
+from mmseg_edc.io import partial_path
+
 from .clouds import synthesize_clouds
 from .landcover_scene import (LABEL_PIXEL_M, OPTICAL_PIXEL_M, SEASONS, WORLDCOVER_CODES,
                               draw_area_style, synthesize_scene)
@@ -131,9 +133,8 @@ def _area(seed, spec):
 
 def _replace_atomically(path, write):
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    folder, name = osp.split(path)
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{name}.{os.getpid()}.tmp')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    tmp = partial_path(path)
     try:
         write(tmp)
         os.replace(tmp, path)

@@ -1,14 +1,110 @@
-"""Command-line flags and config loading shared by ``tools/train.py`` and ``tools/test.py``."""
+"""What the command-line tools share: how they end on errors and signals
+(:func:`run_tool`), and the runner tools' flags and config loading.
+
+Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
+(:func:`add_debug_flag`):
+
+- a known user error (:data:`USER_ERRORS`: a missing, unreadable or malformed file, a
+  bad value, an unknown key) prints one ``error: <message>`` line on stderr and exits
+  with status 2, as argparse does for a bad command line; with ``--debug`` the full
+  traceback is shown instead (status 1);
+- any other exception is a bug and keeps its traceback (status 1);
+- SIGTERM unwinds the run exactly as Ctrl-C does (``with`` and ``finally`` blocks
+  remove partial outputs), then the tool exits with status 143 (128 + SIGTERM, what a
+  shell reports for a process ended by SIGTERM).
+"""
+import argparse
 import os
 import os.path as osp
+import signal
+import sys
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
+#: Exit status after a known user error: argparse's for a bad command line (Python
+#: exits with 1 after an uncaught exception, so a caller can tell bad input from a bug).
+USER_ERROR_STATUS = 2
+#: Exceptions that report bad input rather than a bug: missing, unreadable or
+#: malformed files (OSError; this package's ``RasterReadError`` is one), bad values
+#: (ValueError; ``GridMismatchError``, ``CheckpointMismatchError``), unknown keys and
+#: registry names (KeyError).
+USER_ERRORS = (OSError, ValueError, KeyError)
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM by :func:`run_tool`, so that the run
+    unwinds exactly as it does after Ctrl-C."""
+
+
+class _RaiseTerminated:
+    """SIGTERM handler: raise :class:`Terminated` once in the installing process
+    (a second SIGTERM does not interrupt the clean-up); a forked child (data loader
+    or converter worker) that inherited it ends as SIGTERM would end it."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.raised = False
+
+    def __call__(self, signum, frame):
+        if os.getpid() != self.pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if not self.raised:
+            self.raised = True
+            raise Terminated(f'terminated by signal {signum}')
+
+
+def add_debug_flag(parser):
+    """Add ``--debug``: show the traceback of a known user error (:func:`run_tool`)."""
+    parser.add_argument('--debug', action='store_true',
+                        help='show the full traceback of an error instead of one line')
+    return parser
+
+
+def error_message(error):
+    """The one-line report of a known user error (a KeyError's key unquoted)."""
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        return str(error.args[0])
+    return str(error) or type(error).__name__
+
+
+def run_tool(main, argv=None):
+    """Run a tool's ``main(argv)`` as the command line expects (module docstring).
+
+    Args:
+        main (Callable[[list[str]], Any]): the tool's entry point.
+        argv (list[str], optional): its arguments; default ``sys.argv[1:]``.
+
+    Returns:
+        What ``main`` returns.
+
+    Raises:
+        SystemExit: status 2 after a known user error (without ``--debug``), 143
+            after SIGTERM.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug_parser = add_debug_flag(argparse.ArgumentParser(add_help=False))
+    debug = debug_parser.parse_known_args(argv)[0].debug
+    previous = signal.signal(signal.SIGTERM, _RaiseTerminated())
+    try:
+        return main(argv)
+    except Terminated:
+        raise SystemExit(128 + signal.SIGTERM) from None
+    except USER_ERRORS as error:
+        if debug:
+            raise
+        print(f'error: {error_message(error)}', file=sys.stderr)
+        raise SystemExit(USER_ERROR_STATUS) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 def add_runner_args(parser):
-    """Add the flags every runner tool has: work dir, config overrides, launcher."""
+    """Add the flags every runner tool has: work dir, config overrides, launcher,
+    ``--debug``."""
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -17,7 +113,7 @@ def add_runner_args(parser):
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher (torchrun sets pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser
+    return add_debug_flag(parser)
 
 
 def load_config(args):
@@ -49,7 +145,7 @@ def use_cpu_distributed(cfg, launcher):
     under torchrun the gloo process group is started here and the Runner uses it.
     """
     if launcher != 'pytorch':
-        raise SystemExit(f'--launcher {launcher} needs CUDA; CPU-only distributed runs '
+        raise ValueError(f'--launcher {launcher} needs CUDA; CPU-only distributed runs '
                          'use torchrun (tools/dist_train.sh, --launcher pytorch)')
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     if dist_cfg.get('backend', 'nccl') == 'nccl':

@@ -1,21 +1,44 @@
-"""tools/large_scene_inference.py end to end on a tiny scene, with a saved checkpoint."""
+"""tools/large_scene_inference.py end to end on a tiny scene, with a saved checkpoint:
+outputs, refused inputs and checkpoints, SIGTERM."""
 import importlib.util
 import json
+import os
 import os.path as osp
+import signal
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 import rasterio
 from large_scene_toys import (CLASSES, build_toy_model, write_checkpoint, write_config,
                               write_scene)
+from tool_runs import run_tool_process, tool_env, user_error_line
 
 from mmseg_edc.apis import SceneSegmenter
+from mmseg_edc.io import RasterReadError
+from mmseg_edc.utils import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(ROOT, 'tools', 'large_scene_inference.py')
+#: Runs the tool in a child that stops after writing its first rows (partial files on
+#: disk) and waits on stdin, where the test's SIGTERM reaches it.
+PAUSED_RUN = """
+import runpy, sys
+from mmseg_edc.apis import SceneSegmenter
+write_rows = SceneSegmenter._write_rows
+def write_rows_then_wait(self, *args):
+    write_rows(self, *args)
+    print('rows written', flush=True)
+    sys.stdin.readline()
+SceneSegmenter._write_rows = write_rows_then_wait
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'large_scene_inference_tool', osp.join(ROOT, 'tools', 'large_scene_inference.py'))
+    spec = importlib.util.spec_from_file_location('large_scene_inference_tool', TOOL)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     return tool
@@ -62,3 +85,61 @@ def test_cli_refuses_to_overwrite_its_checkpoint(geotiff_writer, tmp_path):
     else:
         raise AssertionError('the checkpoint was accepted as output')
     assert open(checkpoint, 'rb').read() == before
+
+
+@pytest.fixture
+def tool_inputs(geotiff_writer, tmp_path):
+    """Scene, config and checkpoint of a toy EDC model: the tool's arguments."""
+    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60, width=100)
+    config = write_config(tmp_path / 'config.py')
+    checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
+    return [config, checkpoint, '--optical', optical, '--sar', sar, '--no-progress']
+
+
+def test_a_checkpoint_of_another_model_is_refused(tool_inputs, tmp_path):
+    config, checkpoint, *scene = tool_inputs
+    no_cr = write_checkpoint(tmp_path / 'no_cr.pth', build_toy_model(with_cr=False))
+    out = tmp_path / 'out' / 'classes.tif'
+    result = run_tool_process(TOOL, config, no_cr, *scene, '--out', str(out))
+    line = user_error_line(result)
+    assert line.startswith(f'error: checkpoint {no_cr} does not fit the model '
+                           'EDCSegmentor (is it a checkpoint of this config?): missing '
+                           'keys (')
+    assert 'cloud_removal_head.' in line and not out.parent.exists()
+
+
+def test_bad_input_is_one_line_or_with_debug_a_traceback(tool_inputs, tmp_path, capsys):
+    missing = str(tmp_path / 'missing.tif')
+    args = [*tool_inputs, '--out', str(tmp_path / 'out.tif')]
+    args[args.index('--optical') + 1] = missing
+    with pytest.raises(SystemExit) as stop:
+        run_tool(load_tool().main, args)
+    assert stop.value.code == 2
+    # (in this process mmengine's logger may also write here: check the last line)
+    last = capsys.readouterr().err.rstrip().splitlines()[-1]
+    assert last.startswith(f'error: cannot open optical raster {missing!r}')
+    with pytest.raises(RasterReadError, match='cannot open optical raster'):
+        run_tool(load_tool().main, [*args, '--debug'])
+
+
+def test_sigterm_mid_scene_removes_partial_files(tool_inputs, tmp_path):
+    out_dir = tmp_path / 'out'
+    child = subprocess.Popen(
+        [sys.executable, '-c', PAUSED_RUN, TOOL, *tool_inputs,
+         '--out', str(out_dir / 'classes.tif'), '--confidence', str(out_dir / 'conf.tif'),
+         '--window', '32', '--overlap', '0', '--block-size', '16'],
+        cwd=ROOT, env=tool_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    for line in child.stdout:                       # mmengine's log lines, then ours
+        if line.strip() == 'rows written':
+            break
+    else:
+        raise AssertionError(child.communicate()[1][-4000:])
+    partial = sorted(os.listdir(out_dir))
+    assert len(partial) == 2 and all(name.endswith('.partial') for name in partial)
+
+    child.send_signal(signal.SIGTERM)
+    stderr = child.communicate(timeout=120)[1]
+    assert child.returncode == 128 + signal.SIGTERM, stderr[-4000:]
+    assert 'Traceback' not in stderr
+    assert os.listdir(out_dir) == []

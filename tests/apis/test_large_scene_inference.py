@@ -19,7 +19,8 @@ from rasterio.enums import Compression
 from mmseg_edc.apis import (SceneReader, SceneSegmenter, dataset_classes_and_palette,
                             label_agreement)
 from mmseg_edc.datasets import WORLDCOVER_6CLASS
-from mmseg_edc.io import GridMismatchError, RasterReadError, resample_nearest
+from mmseg_edc.io import (GridMismatchError, RasterReadError, partial_path,
+                          resample_nearest)
 
 
 @pytest.fixture(scope='module')
@@ -232,6 +233,38 @@ def test_inputs_are_never_overwritten(segmenter, scene, tmp_path):
     assert open(scene[0], 'rb').read() == before
     assert listing(tmp_path) == ['config.py', 'inputs']      # no out.tif, no partial
     assert listing(osp.dirname(scene[0])) == ['optical.tif', 'sar.tif']
+
+
+def test_next_run_removes_partial_files_of_dead_runs_only(per_pixel_segmenter, scene,
+                                                         tmp_path, dead_pid):
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    out = str(out_dir / 'classes.tif')
+    killed = partial_path(out, pid=dead_pid)       # what kill -9 of a run leaves
+    live = partial_path(out, pid=os.getppid())     # a run still writing the same file
+    for path in (killed, killed + '.aux.xml', live):
+        with open(path, 'wb') as f:
+            f.write(b'\0' * 1024)
+    per_pixel_segmenter.segment(*scene, out, window=64, overlap=16, progress=False)
+    assert listing(out_dir) == sorted([osp.basename(live), 'classes.tif'])
+
+
+def test_outputs_follow_the_umask(per_pixel_segmenter, scene, tmp_path):
+    out_dir = tmp_path / 'new' / 'out'
+    previous = os.umask(0o022)
+    try:
+        per_pixel_segmenter.segment(*scene, str(out_dir / 'classes.tif'),
+                                    confidence=str(out_dir / 'conf.tif'),
+                                    clear_image=str(out_dir / 'clear.tif'),
+                                    quicklook=str(out_dir / 'quick.png'), progress=False)
+    finally:
+        os.umask(previous)
+    # 0o666 / 0o777 less the umask 0o022 (mkstemp gave 0o600 whatever the umask)
+    modes = {name: oct((out_dir / name).stat().st_mode & 0o777)
+             for name in listing(out_dir)}
+    assert modes == dict.fromkeys(['classes.tif', 'clear.tif', 'conf.tif', 'quick.png'],
+                                  '0o644')
+    assert oct(out_dir.stat().st_mode & 0o777) == '0o755'
 
 
 def test_settings_errors(toy_model, scene, tmp_path, geotiff_writer):

@@ -23,6 +23,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
+from mmseg_edc.utils import add_debug_flag, run_tool
 from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
                                         measure_throughput)
 
@@ -43,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default='fp32')
     parser.add_argument('--out', help='also write the JSON to this file')
-    return parser.parse_args(argv)
+    return add_debug_flag(parser).parse_args(argv)
 
 
 def benchmark(config_path, args):
@@ -96,4 +97,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

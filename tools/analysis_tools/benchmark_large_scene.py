@@ -40,6 +40,7 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
 from mmseg_edc.apis.windows import plan_window_rows
+from mmseg_edc.utils import USER_ERROR_STATUS, add_debug_flag, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = osp.join(
@@ -73,7 +74,7 @@ def parse_args(argv=None):
                         '(default: a temporary folder, removed afterwards)')
     parser.add_argument('--out', help='also write the JSON report to this file')
     parser.add_argument('--child', help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    return add_debug_flag(parser).parse_args(argv)
 
 
 def synthetic_optical_rows(top, rows, width, seed):
@@ -149,14 +150,22 @@ def run_child(job):
     print(json.dumps(result))
 
 
-def launch(job):
-    """Run one job in a fresh interpreter; returns its JSON result."""
+def launch(job, debug=False):
+    """Run one job in a fresh interpreter; returns its JSON result.
+
+    A known user error in the child (a wrong checkpoint, a bad config) ends this tool
+    with the child's one ``error:`` line; ``debug`` passes ``--debug`` on.
+    """
     env = dict(os.environ, OMP_NUM_THREADS=str(job['threads']),
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT,
                                                         os.environ.get('PYTHONPATH')])))
     completed = subprocess.run(
-        [sys.executable, osp.abspath(__file__), '--child', json.dumps(job)],
+        [sys.executable, osp.abspath(__file__), '--child', json.dumps(job),
+         *(['--debug'] if debug else [])],
         cwd=ROOT, env=env, capture_output=True, text=True)
+    if completed.returncode == USER_ERROR_STATUS:
+        print(completed.stderr.rstrip().splitlines()[-1], file=sys.stderr)
+        raise SystemExit(USER_ERROR_STATUS)
     if completed.returncode != 0:
         raise RuntimeError(f'benchmark child for a {job["side"]} px scene failed:\n'
                            f'{completed.stderr[-4000:]}')
@@ -174,7 +183,7 @@ def benchmark(args, folder):
         optical, sar = write_synthetic_scene(osp.join(folder, str(side)), side)
         scenes[str(side)] = launch(dict(
             base_job, side=side, optical=optical, sar=sar,
-            out=osp.join(folder, str(side), 'classes.tif')))
+            out=osp.join(folder, str(side), 'classes.tif')), args.debug)
         windows_per_row = len(plan_window_rows(side, side, args.window,
                                                args.overlap)[0].lefts)
         scenes[str(side)]['largest_batch'] = min(args.batch_size, windows_per_row)
@@ -188,7 +197,7 @@ def benchmark(args, folder):
         optical, sar = write_synthetic_scene(osp.join(folder, 'agreement'), side)
         result = launch(dict(base_job, side=side, optical=optical, sar=sar,
                              out=osp.join(folder, 'agreement', 'classes.tif'),
-                             agreement=True))
+                             agreement=True), args.debug)
         report['agreement_with_whole_image'] = dict(
             side=side, fraction_equal_labels=result['agreement'])
     return report
@@ -222,4 +231,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

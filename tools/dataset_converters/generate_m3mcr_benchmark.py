@@ -11,9 +11,9 @@ with --overwrite when that one completed). See mmseg_edc/synthesis/m3mcr_benchma
 """
 import argparse
 import json
-import sys
 
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
+from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
@@ -27,21 +27,18 @@ def parse_args(argv=None):
                         help='parallel processes (the output does not depend on it)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a complete earlier generation in --out-dir')
-    return parser.parse_args(argv)
+    return add_debug_flag(parser).parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        summary = generate_m3mcr_benchmark(
-            args.out_dir, num_train=args.num_train, num_test=args.num_test,
-            seed=args.seed, workers=args.workers, overwrite=args.overwrite)
-    except (FileExistsError, NotADirectoryError, ValueError) as error:
-        sys.exit(f'error: {error}')
+    summary = generate_m3mcr_benchmark(
+        args.out_dir, num_train=args.num_train, num_test=args.num_test,
+        seed=args.seed, workers=args.workers, overwrite=args.overwrite)
     print(json.dumps(summary, indent=2))
     print(f"wrote {summary['num_train']} train + {summary['num_test']} test samples to "
           f"{summary['out_dir']} in {summary['seconds']:.1f} s")
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

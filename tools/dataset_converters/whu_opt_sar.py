@@ -15,11 +15,11 @@ cloud recipe are described in mmseg_edc/datasets/whu_opt_sar/converter.py.
 """
 import argparse
 import json
-import sys
 
 from mmseg_edc.synthesis import DEFAULT_COVER_RANGE
 from mmseg_edc.datasets.whu_opt_sar import EDGE_MODES, convert_whu_opt_sar
 from mmseg_edc.datasets.whu_opt_sar.converter import DEFAULT_VAL_SCENES
+from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
@@ -51,20 +51,17 @@ def parse_args(argv=None):
                         'on it)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace an earlier conversion in the output folder')
-    return parser.parse_args(argv)
+    return add_debug_flag(parser).parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        summary = convert_whu_opt_sar(
-            args.src, args.out, split_file=args.split_file, tile_size=args.tile_size,
-            stride=args.stride, edge=args.edge,
-            val_scenes=args.val_scenes or args.num_val_scenes, seed=args.seed,
-            cover_range=tuple(args.cover_range), workers=args.workers,
-            overwrite=args.overwrite, progress=True)
-    except (OSError, ValueError) as error:
-        sys.exit(f'error: {error}')
+    summary = convert_whu_opt_sar(
+        args.src, args.out, split_file=args.split_file, tile_size=args.tile_size,
+        stride=args.stride, edge=args.edge,
+        val_scenes=args.val_scenes or args.num_val_scenes, seed=args.seed,
+        cover_range=tuple(args.cover_range), workers=args.workers,
+        overwrite=args.overwrite, progress=True)
     print(json.dumps({k: summary[k] for k in ('out_dir', 'scenes', 'tiles', 'cloud_cover',
                                               'val_scenes')}, indent=2))
     print(f"wrote {sum(summary['tiles'].values())} tiles of "
@@ -73,4 +70,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

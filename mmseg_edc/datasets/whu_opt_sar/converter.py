@@ -29,9 +29,11 @@ scene pixels only.
 
 Safety: nothing is written until the split file, every listed scene and every file header
 have been checked. Tiles are written into a hidden staging folder next to ``out_dir``
-(``.<name>.partial-*``) that is renamed into place only when the whole conversion
-succeeded; any error removes it, so a failed run leaves no partial output (a killed
-process can leave that hidden folder behind). ``out_dir`` must be new or empty, or hold an
+(``.<name>.<host>.<pid>.partial``, :func:`mmseg_edc.io.partial_path`) that is renamed into
+place only when the whole conversion succeeded; any error (Ctrl-C and SIGTERM included)
+removes it, so a failed run leaves no partial output, and the folder of a killed process
+is removed by the next conversion into the same ``out_dir``. Folders and files get the
+user's normal permissions (the umask). ``out_dir`` must be new or empty, or hold an
 earlier conversion (its ``whu_opt_sar_tiles.json``), which is replaced only with
 ``overwrite=True``. ``out_dir`` may not contain the inputs nor lie in a scene folder.
 """
@@ -53,7 +55,7 @@ from mmengine.utils import ProgressBar
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.windows import Window
 
-from mmseg_edc.io import RasterReadError
+from mmseg_edc.io import RasterReadError, partial_path, remove_stale_partials
 
 from mmseg_edc.synthesis import (DEFAULT_COVER_RANGE, check_cover_range,
                                  synthesize_clouds_random_cover)
@@ -318,8 +320,9 @@ def convert_whu_opt_sar(src_root, out_dir, split_file=None, tile_size=256,
                              f'{error}') from error
 
     os.makedirs(osp.dirname(out_dir), exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f'.{osp.basename(out_dir)}.partial-',
-                               dir=osp.dirname(out_dir))
+    remove_stale_partials(out_dir)
+    staging = partial_path(out_dir)
+    os.mkdir(staging)
     try:
         tiles = _write_outputs(staging, scenes_by_split, infos, options, workers,
                                progress)

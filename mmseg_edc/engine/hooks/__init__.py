@@ -1,4 +1,5 @@
 """Registered hooks."""
 from .distillation_schedule_hook import DistillationScheduleHook
+from .strict_checkpoint_hook import StrictCheckpointHook
 
-__all__ = ['DistillationScheduleHook']
+__all__ = ['DistillationScheduleHook', 'StrictCheckpointHook']

@@ -19,6 +19,8 @@ from mmengine.model import BaseModule
 from mmengine.runner import CheckpointLoader
 from mmseg.registry import MODELS
 
+from ...utils.checkpoint import state_dict_mismatches
+
 
 def resolve_teacher_checkpoint(path: str) -> str:
     """A checkpoint file, or the checkpoint a teacher's work dir points to.
@@ -136,21 +138,12 @@ class FrozenTeacher(BaseModule):
             KeyError: missing or unexpected keys (listed), or mismatched shapes, naming
                 the checkpoint and the teacher's config.
         """
-        expected = self.model.state_dict()
-        missing = sorted(set(expected) - set(state_dict))
-        unexpected = sorted(set(state_dict) - set(expected))
-        mismatched = sorted(f'{k}: checkpoint {tuple(state_dict[k].shape)}, model '
-                            f'{tuple(v.shape)}' for k, v in expected.items()
-                            if k in state_dict and state_dict[k].shape != v.shape)
-        problems = [f'{title} ({len(keys)}): {", ".join(keys[:8])}'
-                    + (' ...' if len(keys) > 8 else '')
-                    for title, keys in (('missing keys', missing),
-                                        ('unexpected keys', unexpected),
-                                        ('shape mismatches', mismatched)) if keys]
+        problems = state_dict_mismatches(self.model.state_dict(), state_dict)
         if problems:
             raise KeyError(f'teacher checkpoint {source} does not match the teacher '
                            f'model of {self.source}: ' + '; '.join(problems))
-        self.model.load_state_dict(state_dict, strict=True)
+        # checked above; only BatchNorm's num_batches_tracked counters may be absent
+        self.model.load_state_dict(state_dict, strict=False)
         self.loaded_from = source
 
     @torch.no_grad()

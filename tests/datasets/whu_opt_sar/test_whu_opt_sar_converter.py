@@ -11,7 +11,8 @@ from whu_scenes import (NARROW_SCENE, TEST_SCENES, TRAIN_SCENES, read_tiff, scen
 from mmseg_edc.synthesis import synthesize_clouds_random_cover
 from mmseg_edc.datasets.whu_opt_sar import (CLOUD_TINT, MANIFEST, OUTPUT_FOLDERS,
                                             convert_whu_opt_sar, tile_cloud_rng)
-from mmseg_edc.io import RasterReadError
+from mmseg_edc.io import RasterReadError, partial_path
+from mmseg_edc.utils import USER_ERROR_STATUS, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -192,5 +193,35 @@ def test_command_line(whu_root, tmp_path, capsys):
     assert keys(str(out), 'val')[0] == f'{TRAIN_SCENES[1]}_y0000_x0000'
     covers = [read_tiff(str(p)).mean() for p in (out / 'cloud_mask').iterdir()]
     assert 0.2 - 1e-4 <= min(covers) and max(covers) <= 0.3 + 1e-4
-    with pytest.raises(SystemExit, match='error: .*holds an earlier conversion'):
-        cli.main(args)
+    with pytest.raises(SystemExit) as stop:
+        run_tool(cli.main, args)
+    assert stop.value.code == USER_ERROR_STATUS
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('error: output folder ')
+    assert err[0].endswith('holds an earlier conversion; pass overwrite=True '
+                           '(--overwrite) to replace it')
+    with pytest.raises(FileExistsError, match='holds an earlier conversion'):
+        run_tool(cli.main, [*args, '--debug'])
+
+
+def test_output_follows_the_umask(whu_root, tmp_path):
+    previous = os.umask(0o027)
+    try:
+        convert_whu_opt_sar(str(whu_root), str(tmp_path / 'tiles'), tile_size=200,
+                            val_scenes=1)
+    finally:
+        os.umask(previous)
+    out = tmp_path / 'tiles'
+    # 0o777 and 0o666 less the umask 0o027 (not mkdtemp's 0o700)
+    assert {oct(p.stat().st_mode & 0o777) for p in (out, out / 'label')} == {'0o750'}
+    assert oct((out / MANIFEST).stat().st_mode & 0o777) == '0o640'
+    assert oct(next((out / 'label').iterdir()).stat().st_mode & 0o777) == '0o640'
+
+
+def test_staging_folder_of_a_killed_run_is_removed(whu_root, tmp_path, dead_pid):
+    out = tmp_path / 'tiles'
+    stale = partial_path(str(out), pid=dead_pid)
+    os.makedirs(osp.join(stale, 'label'))
+    assert leftovers(tmp_path) == [osp.basename(stale)]
+    convert_whu_opt_sar(str(whu_root), str(out), tile_size=200, val_scenes=1)
+    assert leftovers(tmp_path) == []

@@ -126,7 +126,7 @@ def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
         model.teacher.load_checkpoint_weights(missing, 'bad.pth')
     wrong = dict(good, **{'decode_head.conv_seg.bias': torch.zeros(5), 'extra.w': torch.ones(1)})
     with pytest.raises(KeyError, match=r'unexpected keys \(1\): extra.w.*shape mismatches '
-                                       r'\(1\): decode_head.conv_seg.bias: checkpoint \(5,\)'):
+                                       r'\(1\): decode_head.conv_seg.bias \(checkpoint \(5,\)'):
         model.teacher.load_checkpoint_weights(wrong, 'bad.pth')
 
 
