@@ -15,8 +15,6 @@ custom_hooks = [
     dict(type='DistillationTeacherHook',
          checkpoint='work_dirs/edc-teacher_edc-base_1xb32-30e_m3mcr-160x160')
 ]
-val_evaluator = [
-    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
-    dict(type='CloudRemovalMetric')
-]
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'],
+                     cloud_removal=dict(data_range=1.0))
 test_evaluator = val_evaluator
