@@ -60,9 +60,9 @@ def mmengine_checkpoint_globals():
     entries = [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'),
                np.ndarray, np.dtype]
     entries += [type(np.dtype(scalar_type)) for scalar_type in NUMERIC_TYPES]
-    for function in ('_reconstruct', 'scalar'):
-        reconstruct = getattr(numpy_core.multiarray, function)
-        entries += [(reconstruct, f'{module}.multiarray.{function}')
+    for name in ('_reconstruct', 'scalar'):   # numpy 2 and numpy 1 module paths
+        rebuild = getattr(numpy_core.multiarray, name)
+        entries += [(rebuild, f'{module}.multiarray.{name}')
                     for module in ('numpy._core', 'numpy.core')]
     return entries
 
