@@ -10,9 +10,14 @@ STAMP := $(VENV)/.mmseg_edc-installed
 
 install: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt
+# The exact versions tested together first, then the package itself (editable, built
+# with the setuptools just installed): its own requirements are ranges those satisfy.
+$(STAMP): setup.py pyproject.toml requirements/runtime.txt requirements/tests.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[tests]"
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		-r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+		-e ".[tests]"
 	touch $(STAMP)
 
 demo: $(STAMP)

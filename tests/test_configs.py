@@ -32,9 +32,9 @@ def test_config_builds(path):
             TRANSFORMS.build(transform)
             built += 1
     assert built > 0
-    evaluators = cfg.test_evaluator
-    for evaluator in evaluators if isinstance(evaluators, list) else [evaluators]:
-        METRICS.build(evaluator)
+    # one dict: mmseg's tools/test.py --out sets test_evaluator['output_dir']
+    assert isinstance(cfg.test_evaluator, dict)
+    METRICS.build(cfg.test_evaluator)
     VISUALIZERS.build(cfg.visualizer)       # the hook draws with the current one
     HOOKS.build(dict(cfg.default_hooks.visualization))
 

@@ -11,10 +11,12 @@ Runs on CPU with no data to download (``make demo``):
    one panel per test sample;
 4. prints a comparison table and writes it as JSON to ``<work-dir>/summary.json``.
 
-Every step is the command a user would type, run as a subprocess; a step that fails
-(it prints its own error) stops the demo with the step's exit status, and SIGTERM is
-passed on to the running step so that it cleans up. Validation during training is
-skipped (the test step evaluates the same split).
+Every step is the command a user would type, run as a subprocess from the current
+directory (``--data-root`` and ``--work-dir`` are relative to it; the tools and configs
+come from this checkout or, installed, from the package: ``mmseg-edc demo``). A step
+that fails (it prints its own error) stops the demo with the step's exit status, and
+SIGTERM is passed on to the running step so that it cleans up. Validation during
+training is skipped (the test step evaluates the same split).
 """
 import argparse
 import glob
@@ -54,7 +56,7 @@ REPORTED = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU', 'cr/PS
 def run(cmd):
     """Run one step; its failure ends the demo with the step's exit status."""
     print('+ ' + ' '.join(cmd), flush=True)
-    with subprocess.Popen(cmd, cwd=ROOT) as step:
+    with subprocess.Popen(cmd) as step:
         try:
             status = step.wait()
         except Terminated:
@@ -63,6 +65,11 @@ def run(cmd):
             raise
     if status:
         raise SystemExit(status if status > 0 else 128 - status)   # -N: killed by N
+
+
+def tool(name):
+    """Command prefix running ``tools/<name>`` with this interpreter."""
+    return [sys.executable, osp.join(ROOT, 'tools', name)]
 
 
 def latest_test_metrics(work_dir):
@@ -79,7 +86,6 @@ def latest_test_metrics(work_dir):
 def train_and_test(name, configs, args, data_options, trained):
     """Train every config of one model in order (unless in ``trained``), then test
     the last one."""
-    python = sys.executable
     previous_work_dir = None
     for config in configs:
         work_dir = osp.join(args.work_dir, osp.splitext(osp.basename(config))[0])
@@ -88,13 +94,14 @@ def train_and_test(name, configs, args, data_options, trained):
         if previous_work_dir is not None:
             options.append(f'model.teacher.checkpoint={previous_work_dir}')
         if config not in trained:
-            run([python, 'tools/train.py', config, '--work-dir', work_dir, *debug,
+            run([*tool('train.py'), osp.join(ROOT, config), '--work-dir', work_dir, *debug,
                  '--cfg-options', *options])
             trained.add(config)
         previous_work_dir = work_dir
     with open(osp.join(previous_work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    run([python, 'tools/test.py', configs[-1], checkpoint, '--work-dir', previous_work_dir,
+    run([*tool('test.py'), osp.join(ROOT, configs[-1]), checkpoint,
+         '--work-dir', previous_work_dir,
          '--show-dir', osp.join(args.work_dir, name, 'panels'), *debug,
          '--cfg-options', *data_options])
     metrics = latest_test_metrics(previous_work_dir)
@@ -125,7 +132,7 @@ def main(argv=None):
     start = time.time()
 
     if not osp.isfile(osp.join(args.data_root, 'test.csv')):
-        run([sys.executable, 'tools/dataset_converters/generate_m3mcr_benchmark.py',
+        run([*tool('dataset_converters/generate_m3mcr_benchmark.py'),
              '--out-dir', args.data_root, '--num-train', str(args.num_train),
              '--num-test', str(args.num_test), '--seed', '0', '--workers', '2',
              *(['--debug'] if args.debug else [])])

@@ -20,13 +20,14 @@ from mmengine.config import DictAction
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import SceneSegmenter
-from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='model config (its test pipeline gives the '
-                        'radiometric scaling)')
+    parser.add_argument('config', type=config_argument,
+                        help='model config file or packaged config name (its test '
+                        'pipeline gives the radiometric scaling)')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--optical', required=True, help='optical GeoTIFF')
     parser.add_argument('--sar', required=True, help='SAR GeoTIFF (same CRS)')

@@ -15,12 +15,13 @@ import mmseg_edc  # noqa: F401  (applies compat fixes, registers modules)
 from mmengine.runner import Runner
 
 from mmseg_edc.apis import strip_teacher
-from mmseg_edc.utils import add_runner_args, load_config, run_tool
+from mmseg_edc.utils import add_runner_args, config_argument, load_config, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test an mmseg_edc model')
-    parser.add_argument('config', help='config file')
+    parser.add_argument('config', type=config_argument,
+                        help='config file, or the name of a packaged config (mmseg-edc configs lists them)')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--out', help='folder to save the predicted label maps (PNG, class ids)')

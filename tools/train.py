@@ -14,12 +14,13 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmseg_edc.utils import add_runner_args, load_config, run_tool
+from mmseg_edc.utils import add_runner_args, config_argument, load_config, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train an mmseg_edc model')
-    parser.add_argument('config', help='config file')
+    parser.add_argument('config', type=config_argument,
+                        help='config file, or the name of a packaged config (mmseg-edc configs lists them)')
     parser.add_argument(
         '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
         help='resume from CHECKPOINT, or from the latest checkpoint of the work '

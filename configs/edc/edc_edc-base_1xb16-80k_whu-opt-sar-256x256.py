@@ -15,8 +15,6 @@ model = dict(
 optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
 custom_hooks = [dict(type='DistillationScheduleHook')]
 default_hooks = dict(visualization=dict(rgb_bands=(0, 1, 2)))
-val_evaluator = [
-    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
-    dict(type='CloudRemovalMetric')
-]
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'],
+                     cloud_removal=dict(data_range=1.0))
 test_evaluator = val_evaluator

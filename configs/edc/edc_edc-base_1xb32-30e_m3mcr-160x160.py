@@ -17,8 +17,6 @@ model = dict(
     test_cfg=dict(mode='slide', crop_size=(160, 160), stride=(80, 80)))
 optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
 custom_hooks = [dict(type='DistillationScheduleHook')]
-val_evaluator = [
-    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
-    dict(type='CloudRemovalMetric')
-]
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'],
+                     cloud_removal=dict(data_range=1.0))
 test_evaluator = val_evaluator

@@ -21,9 +21,7 @@ custom_hooks = [
     dict(type='DistillationScheduleHook', delay_iters=0, ramp_iters=40,
          init_student_from_teacher=True)
 ]
-val_evaluator = [
-    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
-    dict(type='CloudRemovalMetric')
-]
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'],
+                     cloud_removal=dict(data_range=1.0))
 test_evaluator = val_evaluator
 randomness = dict(seed=0)

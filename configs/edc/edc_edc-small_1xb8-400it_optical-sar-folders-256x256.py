@@ -15,8 +15,6 @@ model = dict(
 optim_wrapper = dict(constructor='TrainableParamsOptimWrapperConstructor')
 custom_hooks = [dict(type='DistillationScheduleHook', ramp_iters=40)]
 default_hooks = dict(visualization=dict(rgb_bands=(3, 2, 1)))   # Sentinel-2 B4, B3, B2
-val_evaluator = [
-    dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU']),
-    dict(type='CloudRemovalMetric')
-]
+val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'],
+                     cloud_removal=dict(data_range=1.0))
 test_evaluator = val_evaluator

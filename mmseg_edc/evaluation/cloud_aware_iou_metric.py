@@ -1,57 +1,22 @@
 """Segmentation metrics over all, cloud-free and cloudy pixels."""
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from PIL import Image
 from prettytable import PrettyTable
 
+from .cloud_removal_metric import CloudRemovalMetric
+from .pixel_fields import cloud_mask_to_grid, sample_name, single_channel
+
 #: Pixel subsets in reporting order: every labelled pixel, cloud-free pixels
 #: (mask == 0) and cloudy pixels (mask == 1).
 SUBSETS = ('all', 'clear', 'cloudy')
-
-
-def sample_name(data_sample: dict) -> str:
-    """Name of a sample for messages and file names: ``sample_key``, else the
-    ``img_path`` basename without extension, else ``'<unnamed sample>'``."""
-    if data_sample.get('sample_key') is not None:
-        return str(data_sample['sample_key'])
-    if data_sample.get('img_path') is not None:
-        return osp.splitext(osp.basename(data_sample['img_path']))[0]
-    return '<unnamed sample>'
-
-
-def single_channel(data: torch.Tensor, field: str, data_sample: dict) -> torch.Tensor:
-    """Drop the channel axis of a ``1 x H x W`` pixel field, giving ``H x W``."""
-    if data.ndim != 3 or data.shape[0] != 1:
-        raise ValueError(
-            f'{field} of sample {sample_name(data_sample)} must have shape '
-            f'(1, H, W), got {tuple(data.shape)}')
-    return data[0]
-
-
-def cloud_mask_to_grid(mask: torch.Tensor, shape: Tuple[int, int]) -> torch.Tensor:
-    """Take a cloud mask to another pixel grid by nearest-neighbour sampling.
-
-    Args:
-        mask (Tensor): ``H x W`` cloud mask, non-zero = cloud (any dtype).
-        shape (tuple[int, int]): target grid ``(h, w)``.
-
-    Returns:
-        Tensor: ``h x w`` bool, True = cloud. Target pixel ``(i, j)`` takes the
-        source pixel ``(floor(i * H / h), floor(j * W / w))``
-        (``torch.nn.functional.interpolate`` with ``mode='nearest'``).
-    """
-    if tuple(mask.shape) != tuple(shape):
-        mask = F.interpolate(mask[None, None].float(), size=tuple(shape),
-                             mode='nearest')[0, 0]
-    return mask != 0
 
 
 @METRICS.register_module()
@@ -82,9 +47,11 @@ class CloudAwareIoUMetric(IoUMetric):
     Result keys: plain names for ``all`` (``'mIoU'``, ``'aAcc'``, ``'mAcc'``,
     ``'FWIoU'``, ``'IoU.<class>'``), so ``save_best='mIoU'`` works as with
     ``IoUMetric``; the subset name and a dot in front otherwise
-    (``'clear.mIoU'``, ``'cloudy.aAcc'``, ``'cloudy.IoU.<class>'``). One per-class
-    table per subset and a summary table (rows all / clear / cloudy) go to the
-    current logger.
+    (``'clear.mIoU'``, ``'cloudy.aAcc'``, ``'cloudy.IoU.<class>'``); the
+    cloud-removal values under the prefix of their metric (``'cr/PSNR'``,
+    ``'cr/SSIM'``, ``'cr/cloudy.PSNR'``, ...), as a separate
+    ``CloudRemovalMetric`` would report them. One per-class table per subset and
+    a summary table (rows all / clear / cloudy) go to the current logger.
 
     Args:
         ignore_index (int): label value left out of every subset. Default 255.
@@ -103,6 +70,11 @@ class CloudAwareIoUMetric(IoUMetric):
             no ground truth is read and no metric is computed.
         prefix (str, optional): mmengine metric prefix (``'<prefix>/<key>'``).
             Default None, so keys read as above.
+        cloud_removal (dict, optional): keyword arguments of a
+            :class:`CloudRemovalMetric` (``data_range``, ``cloud_subsets``,
+            ``eps``, ``prefix``) that also scores the predicted cloud-free
+            image; ``dict()`` takes its defaults. Default None: segmentation only.
+            Not used with ``format_only``.
     """
 
     def __init__(self,
@@ -114,6 +86,7 @@ class CloudAwareIoUMetric(IoUMetric):
                  output_dir: Optional[str] = None,
                  format_only: bool = False,
                  prefix: Optional[str] = None,
+                 cloud_removal: Optional[dict] = None,
                  **kwargs) -> None:
         if format_only and output_dir is None:
             raise ValueError('CloudAwareIoUMetric: format_only=True writes the '
@@ -125,6 +98,8 @@ class CloudAwareIoUMetric(IoUMetric):
                          nan_to_num=nan_to_num, beta=beta,
                          collect_device=collect_device, output_dir=output_dir,
                          format_only=format_only, prefix=prefix, **kwargs)
+        self.cloud_removal = None if cloud_removal is None else CloudRemovalMetric(
+            collect_device=collect_device, **cloud_removal)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Accumulate the per-subset areas of a batch.
@@ -133,20 +108,27 @@ class CloudAwareIoUMetric(IoUMetric):
             data_batch (dict): unused.
             data_samples (Sequence[dict]): data samples in dict form, each with
                 ``pred_sem_seg.data`` (1, h, w), ``gt_sem_seg.data`` (1, h, w)
-                and optionally ``gt_cloud_mask.data`` (1, H, W), 1 = cloud.
+                and optionally ``gt_cloud_mask.data`` (1, H, W), 1 = cloud; with
+                ``cloud_removal`` also ``pred_clear_img.data`` and
+                ``gt_clear_img.data`` (C, H, W).
 
         Each result appended to ``self.results`` is a dict mapping a subset name
         to the ``(intersect, union, pred, label)`` area tuple of
         ``IoUMetric.intersect_and_union`` (four ``num_classes`` tensors), or to
-        None for ``clear``/``cloudy`` when the sample has no cloud mask.
+        None for ``clear``/``cloudy`` when the sample has no cloud mask; with
+        ``cloud_removal``, key ``'cloud_removal'`` holds the sample's
+        :meth:`CloudRemovalMetric.image_metrics`.
         """
         num_classes = len(self.dataset_meta['classes'])
         for data_sample in data_samples:
             pred = single_channel(data_sample['pred_sem_seg']['data'],
                                   'pred_sem_seg', data_sample)
             if not self.format_only:
-                self.results.append(
-                    self._subset_areas(pred, data_sample, num_classes))
+                result = self._subset_areas(pred, data_sample, num_classes)
+                if self.cloud_removal is not None:
+                    result['cloud_removal'] = self.cloud_removal.image_metrics(
+                        data_sample)
+                self.results.append(result)
             if self.output_dir is not None:
                 self._save_prediction(pred, data_sample)
 
@@ -188,7 +170,8 @@ class CloudAwareIoUMetric(IoUMetric):
             results (list[dict]): per-sample subset areas from :meth:`process`.
 
         Returns:
-            dict[str, float]: metric name -> value in percent.
+            dict[str, float]: metric name -> value in percent (cloud-removal
+            values in their own units, see :class:`CloudRemovalMetric`).
         """
         if self.format_only:
             print_log(f'predictions are saved to {self.output_dir}', 'current')
@@ -220,6 +203,11 @@ class CloudAwareIoUMetric(IoUMetric):
         print_log('summary over pixel subsets (percent; Pixels = labelled '
                   'pixels):', 'current')
         print_log('\n' + summary.get_string(), 'current')
+        if self.cloud_removal is not None:
+            image_results = self.cloud_removal.compute_metrics(
+                [r['cloud_removal'] for r in results])
+            metrics.update((f'{self.cloud_removal.prefix}/{name}', value)
+                           for name, value in image_results.items())
         return metrics
 
     @staticmethod

@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from .cloud_aware_iou_metric import cloud_mask_to_grid, sample_name, single_channel
+from .pixel_fields import cloud_mask_to_grid, sample_name, single_channel
 
 #: SSIM constants of Wang et al. (2004): Gaussian window size and sigma, K1, K2.
 SSIM_WINDOW = 11
@@ -142,34 +142,51 @@ class CloudRemovalMetric(BaseMetric):
 
         Args:
             data_batch (dict): unused.
-            data_samples (Sequence[dict]): data samples in dict form with
-                ``pred_clear_img.data`` and ``gt_clear_img.data`` (C, H, W) and
-                optionally ``gt_cloud_mask.data`` (1, H, W), 1 = cloud.
+            data_samples (Sequence[dict]): data samples in dict form (see
+                :meth:`image_metrics`).
 
         Appends one dict ``metric name -> float`` per image to ``self.results``.
         """
-        for data_sample in data_samples:
-            pred = data_sample['pred_clear_img']['data'].double()
-            target = data_sample['gt_clear_img']['data'].to(pred)
-            self._check_shapes(pred, target, data_sample)
-            pred = pred.clamp(0.0, self.data_range)
-            error = pred - target
-            values = dict(
-                PSNR=psnr(error.pow(2).mean(), self.data_range),
-                SSIM=ssim(pred, target, self.data_range),
-                MAE=error.abs().mean().item(),
-                SAM=spectral_angle(pred, target, self.eps))
-            if self.cloud_subsets and data_sample.get('gt_cloud_mask') is not None:
-                mask = single_channel(data_sample['gt_cloud_mask']['data'],
-                                      'gt_cloud_mask', data_sample)
-                cloudy = cloud_mask_to_grid(mask.to(pred.device), pred.shape[1:])
-                for subset, pixels in (('clear', ~cloudy), ('cloudy', cloudy)):
-                    if pixels.any():
-                        subset_error = error[:, pixels]
-                        values[f'{subset}.PSNR'] = psnr(
-                            subset_error.pow(2).mean(), self.data_range)
-                        values[f'{subset}.MAE'] = subset_error.abs().mean().item()
-            self.results.append(values)
+        self.results.extend(self.image_metrics(s) for s in data_samples)
+
+    def image_metrics(self, data_sample: dict) -> Dict[str, float]:
+        """PSNR, SSIM, MAE, SAM (and the cloud-subset values) of one image.
+
+        Args:
+            data_sample (dict): a data sample in dict form with
+                ``pred_clear_img.data`` and ``gt_clear_img.data`` (C, H, W) and
+                optionally ``gt_cloud_mask.data`` (1, H, W), 1 = cloud.
+
+        Returns:
+            dict[str, float]: metric name (without prefix) -> value.
+        """
+        for field in ('pred_clear_img', 'gt_clear_img'):
+            if data_sample.get(field) is None:
+                raise KeyError(
+                    f'sample {sample_name(data_sample)} has no {field}: scoring '
+                    'cloud removal needs a model that predicts the cloud-free image '
+                    'and a dataset that loads it')
+        pred = data_sample['pred_clear_img']['data'].double()
+        target = data_sample['gt_clear_img']['data'].to(pred)
+        self._check_shapes(pred, target, data_sample)
+        pred = pred.clamp(0.0, self.data_range)
+        error = pred - target
+        values = dict(
+            PSNR=psnr(error.pow(2).mean(), self.data_range),
+            SSIM=ssim(pred, target, self.data_range),
+            MAE=error.abs().mean().item(),
+            SAM=spectral_angle(pred, target, self.eps))
+        if self.cloud_subsets and data_sample.get('gt_cloud_mask') is not None:
+            mask = single_channel(data_sample['gt_cloud_mask']['data'],
+                                  'gt_cloud_mask', data_sample)
+            cloudy = cloud_mask_to_grid(mask.to(pred.device), pred.shape[1:])
+            for subset, pixels in (('clear', ~cloudy), ('cloudy', cloudy)):
+                if pixels.any():
+                    subset_error = error[:, pixels]
+                    values[f'{subset}.PSNR'] = psnr(
+                        subset_error.pow(2).mean(), self.data_range)
+                    values[f'{subset}.MAE'] = subset_error.abs().mean().item()
+        return values
 
     @staticmethod
     def _check_shapes(pred: torch.Tensor, target: torch.Tensor,

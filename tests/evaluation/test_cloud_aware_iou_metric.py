@@ -12,7 +12,7 @@ from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
 from PIL import Image
 
-from mmseg_edc.evaluation import CloudAwareIoUMetric
+from mmseg_edc.evaluation import CloudAwareIoUMetric, CloudRemovalMetric
 
 CLASSES = ('forest', 'water')
 
@@ -279,3 +279,45 @@ def test_evaluator_with_seg_data_samples_and_tables():
                     ['all', '1', '15', '57.78', '73.33', '73.21', '57.93'],
                     ['clear', '1', '7', '55.0', '71.43', '70.83', '55.71'],
                     ['cloudy', '1', '8', '58.33', '75.0', '73.33', '60.42']]
+
+
+def clear_images(offset):
+    """A 3 x 12 x 12 cloud-free reference and a prediction off by ``offset``."""
+    target = torch.from_numpy(np.random.default_rng(3).uniform(0.2, 0.8, (3, 12, 12)))
+    return target + offset, target
+
+
+def test_one_metric_scores_segmentation_and_cloud_removal():
+    samples = []
+    for offset in (0.1, 0.01):
+        pred_img, target = clear_images(offset)
+        sample = make_sample(LABEL, PRED, cloud_mask_10x10())
+        sample['pred_clear_img'] = dict(data=pred_img.float())
+        sample['gt_clear_img'] = dict(data=target.float())
+        samples.append(sample)
+    results = evaluate(samples, cloud_removal=dict(data_range=1.0))
+    # the segmentation keys are the single-sample ones (both samples are the same)
+    assert {k: v for k, v in results.items() if not k.startswith('cr/')} == HAND
+    # errors 0.1 and 0.01 everywhere: PSNR 20 and 40 dB, mean 30; MAE mean 0.055
+    assert results['cr/PSNR'] == pytest.approx(30.0, abs=1e-3)
+    assert results['cr/MAE'] == pytest.approx(0.055, abs=1e-6)
+    separate = CloudRemovalMetric(data_range=1.0)
+    separate.process({}, samples)
+    assert {k: v for k, v in results.items() if k.startswith('cr/')} == \
+        separate.evaluate(len(samples))
+
+
+def test_cloud_removal_options_and_prefix_are_passed_on():
+    pred_img, target = clear_images(0.1)
+    sample = make_sample(LABEL, PRED, cloud_mask_10x10(),
+                         pred_clear_img=dict(data=pred_img), gt_clear_img=dict(data=target))
+    results = evaluate([sample], cloud_removal=dict(cloud_subsets=True, prefix='rec'))
+    assert results['rec/cloudy.PSNR'] == pytest.approx(20.0, abs=1e-4)
+    assert 'cr/PSNR' not in results
+
+
+def test_cloud_removal_without_predicted_image_names_the_sample():
+    metric = CloudAwareIoUMetric(cloud_removal=dict())
+    metric.dataset_meta = dict(classes=CLASSES)
+    with pytest.raises(KeyError, match='sample tile_7 has no pred_clear_img'):
+        metric.process({}, [make_sample(LABEL, PRED, sample_key='tile_7')])

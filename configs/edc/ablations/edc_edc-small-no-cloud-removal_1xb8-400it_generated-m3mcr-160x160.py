@@ -1,5 +1,5 @@
 # Ablation: no cloud-removal branch (no CR head, no reconstruction loss).
 _base_ = ['../edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py']
 model = dict(cloud_removal_head=None, backbone=dict(final_write_back=()))
-val_evaluator = [dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])]
+val_evaluator = dict(cloud_removal=None)  # no cloud-free image to score
 test_evaluator = val_evaluator
