@@ -1,4 +1,5 @@
 """Registered hooks."""
 from .distillation_teacher_hook import DistillationTeacherHook
+from .nonfinite_guard_hook import NonFiniteGuardHook, NonFiniteTrainingError
 
-__all__ = ['DistillationTeacherHook']
+__all__ = ['DistillationTeacherHook', 'NonFiniteGuardHook', 'NonFiniteTrainingError']
