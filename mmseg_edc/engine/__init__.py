@@ -1,9 +1,11 @@
 """Training-loop pieces: hooks, optimizer constructor and wrapper."""
 from .autocast_optim_wrapper import AutocastOptimWrapper
-from .hooks import DistillationTeacherHook, NonFiniteGuardHook, NonFiniteTrainingError
+from .hooks import (DistillationTeacherHook, ExactResumeHook, NonFiniteGuardHook,
+                    NonFiniteTrainingError)
 from .optim_constructor import TrainableParamsOptimWrapperConstructor
 
 __all__ = [
-    'AutocastOptimWrapper', 'DistillationTeacherHook', 'NonFiniteGuardHook',
-    'NonFiniteTrainingError', 'TrainableParamsOptimWrapperConstructor'
+    'AutocastOptimWrapper', 'DistillationTeacherHook', 'ExactResumeHook',
+    'NonFiniteGuardHook', 'NonFiniteTrainingError',
+    'TrainableParamsOptimWrapperConstructor'
 ]

@@ -21,5 +21,6 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='OpticalSARVisualizationHook'),
     # stop at a non-finite loss or gradient, never save NaN weights (action='skip'
-    # skips such batches)
-    nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'))
+    # skips such batches); checkpoints carry the random states for bit-exact resume
+    nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'),
+    exact_resume=dict(type='ExactResumeHook'))
