@@ -39,7 +39,9 @@ OURS = {
     ],
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
-            dict(type='DistillationTeacherHook', checkpoint='teacher.pth')],
+            dict(type='DistillationTeacherHook', checkpoint='teacher.pth'),
+            dict(type='NonFiniteGuardHook', action='skip'),
+            dict(type='ExactResumeHook')],
     OPTIM_WRAPPER_CONSTRUCTORS: [dict(
         type='TrainableParamsOptimWrapperConstructor',
         optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],
