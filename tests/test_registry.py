@@ -44,7 +44,9 @@ OURS = {
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
             dict(type='DistillationScheduleHook'),
-            dict(type='StrictCheckpointHook', left_out=['teacher'])],
+            dict(type='StrictCheckpointHook', left_out=['teacher']),
+            dict(type='NonFiniteGuardHook', action='skip'),
+            dict(type='ExactResumeHook')],
     OPTIM_WRAPPER_CONSTRUCTORS: [dict(
         type='TrainableParamsOptimWrapperConstructor',
         optim_wrapper_cfg=dict(type='OptimWrapper', optimizer=dict(type='Adam')))],

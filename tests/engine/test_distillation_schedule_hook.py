@@ -45,7 +45,7 @@ def test_sets_the_students_scale_every_iteration(tmp_path):
 
 def test_needs_a_model_with_a_teacher():
     hook = HOOKS.build(dict(type='DistillationScheduleHook'))
-    with pytest.raises(RuntimeError, match='needs a model with a teacher'):
+    with pytest.raises(ValueError, match='needs a model with a teacher'):
         hook.before_train(fake_runner(MODELS.build(model_cfg())))
 
 
@@ -74,7 +74,7 @@ def test_a_teacher_sharing_few_tensors_cannot_initialise_the_student(tmp_path):
     student, _ = loaded_student(tmp_path, backbone=wide)
     hook = HOOKS.build(dict(type='DistillationScheduleHook',
                             init_student_from_teacher=True))
-    with pytest.raises(RuntimeError, match=r'shares only \d+ of the student\'s \d+ tensors'):
+    with pytest.raises(ValueError, match=r'shares only \d+ of the student\'s \d+ tensors'):
         hook.before_train(fake_runner(student))
     HOOKS.build(dict(type='DistillationScheduleHook', init_student_from_teacher=True,
                      min_shared_fraction=0)).before_train(fake_runner(student))

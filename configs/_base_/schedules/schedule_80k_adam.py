@@ -19,4 +19,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000,
                     max_keep_ckpts=3, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='OpticalSARVisualizationHook'))
+    visualization=dict(type='OpticalSARVisualizationHook'),
+    # stop at a non-finite loss or gradient, never save NaN weights (action='skip'
+    # skips such batches); checkpoints carry the random states for bit-exact resume
+    nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'),
+    exact_resume=dict(type='ExactResumeHook'))

@@ -1,5 +1,10 @@
 """Registered hooks."""
 from .distillation_schedule_hook import DistillationScheduleHook
+from .exact_resume_hook import ExactResumeHook
+from .nonfinite_guard_hook import NonFiniteGuardHook, NonFiniteTrainingError
 from .strict_checkpoint_hook import StrictCheckpointHook
 
-__all__ = ['DistillationScheduleHook', 'StrictCheckpointHook']
+__all__ = [
+    'DistillationScheduleHook', 'ExactResumeHook', 'NonFiniteGuardHook',
+    'NonFiniteTrainingError', 'StrictCheckpointHook'
+]

@@ -61,7 +61,7 @@ class DistillationScheduleHook(Hook):
     def _student(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if getattr(model, 'teacher', None) is None:
-            raise RuntimeError('DistillationScheduleHook needs a model with a teacher '
+            raise ValueError('DistillationScheduleHook needs a model with a teacher '
                                '(EDCSegmentor with teacher=... and distill_loss=...)')
         return model
 
@@ -71,7 +71,7 @@ class DistillationScheduleHook(Hook):
             return
         copied, total = copy_shared_weights(student.teacher.model, student)
         if copied < self.min_shared_fraction * total:
-            raise RuntimeError(
+            raise ValueError(
                 f'init_student_from_teacher: the teacher ({student.teacher.source}) '
                 f'shares only {copied} of the student\'s {total} tensors by name and '
                 f'shape (min_shared_fraction={self.min_shared_fraction}); give the '

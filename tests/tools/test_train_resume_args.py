@@ -1,0 +1,55 @@
+"""tools/train.py's --resume and --resume-or-start, read into a config (no training)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from test_train_test_e2e import CONFIG, ROOT
+
+spec = importlib.util.spec_from_file_location('train_tool',
+                                              osp.join(ROOT, 'tools', 'train.py'))
+train_tool = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(train_tool)
+
+
+def config(*args):
+    return train_tool.build_config(train_tool.parse_args([CONFIG, *args]))
+
+
+def checkpoint(path, seed):
+    torch.save(dict(meta=dict(seed=seed, iter=2)), str(path))
+    return str(path)
+
+
+def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f'--resume: nothing to resume from in '
+                       rf'{tmp_path} \(no last_checkpoint file\).*--resume-or-start'):
+        config('--work-dir', str(tmp_path), '--resume')
+    with pytest.raises(FileNotFoundError, match=r'--resume .*missing\.pth, which is not a file'):
+        config('--work-dir', str(tmp_path), '--resume', str(tmp_path / 'missing.pth'))
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_8.pth'))
+    with pytest.raises(FileNotFoundError, match=r'last_checkpoint names .*iter_8\.pth, which is '
+                       'not a file'):
+        config('--work-dir', str(tmp_path), '--resume')
+
+
+def test_resume_or_start_starts_fresh_or_resumes(tmp_path):
+    cfg = config('--work-dir', str(tmp_path), '--resume-or-start')
+    assert not cfg.resume and cfg.load_from is None
+    latest = checkpoint(tmp_path / 'iter_2.pth', seed=0)
+    (tmp_path / 'last_checkpoint').write_text(latest)
+    for flag in ('--resume-or-start', '--resume'):
+        cfg = config('--work-dir', str(tmp_path), flag)
+        assert cfg.resume and cfg.load_from == latest
+    with pytest.raises(SystemExit):         # argparse: not allowed together
+        config('--resume', latest, '--resume-or-start')
+
+
+def test_resume_trains_with_the_checkpoints_seed(tmp_path):
+    # the config has seed 0; the checkpoint's run had 1234 (or no seed in its config)
+    path = checkpoint(tmp_path / 'iter_2.pth', seed=1234)
+    assert config('--work-dir', str(tmp_path), '--resume', path).randomness.seed == 1234
+    cfg = config('--work-dir', str(tmp_path), '--resume', path,
+                 '--cfg-options', 'randomness.seed=None')
+    assert cfg.randomness.seed == 1234
+    assert config('--work-dir', str(tmp_path)).randomness.seed == 0
