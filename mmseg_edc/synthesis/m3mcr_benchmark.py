@@ -1,6 +1,6 @@
 """Write the generated default benchmark in exactly the M3M-CR layout and formats.
 
-Tree under ``out_dir`` (see ``docs/data-formats.md``)::
+Tree under ``out_dir`` (docs/design.md §12.1)::
 
     train/ and test/, each with, per sample <season>_<aoi>_p_<k>:
       planet_cloudfree_<season>/planet_cloudfree_<season>_<aoi>/..._p_<k>.tif  uint16 4 x 300 x 300

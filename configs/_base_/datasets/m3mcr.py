@@ -1,5 +1,5 @@
 # M3M-CR (Xu et al., TGRS 2024) in its distributed layout under data_root, with the
-# CloudSeg protocol (edc-spec.md section 7): random 160 x 160 crops at offsets that
+# CloudSeg protocol (docs/design.md §11, §12.7): random 160 x 160 crops at offsets that
 # are multiples of 10 px (the 10 m label grid stays aligned), no flips; the whole
 # 300 x 300 patch is tested (slide 160 / 80 is set in the model's test_cfg) and
 # predictions are taken to the 90 x 90 label grid. Validation is the test split, as

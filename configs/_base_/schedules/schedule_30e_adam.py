@@ -1,4 +1,4 @@
-# CloudSeg's protocol on M3M-CR (edc-spec.md section 7): Adam, lr 1e-4, no weight
+# CloudSeg's protocol on M3M-CR (docs/design.md §11): Adam, lr 1e-4, no weight
 # decay, 30 epochs, the learning rate halves every 5 epochs from epoch 10.
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -78,7 +78,7 @@ class StreamStage(nn.Module):
 
 @MODELS.register_module()
 class EDCHybridStream(BaseModule):
-    """Native FasterViT-0-like stream (spec section 3).
+    """Native FasterViT-0-like stream (docs/design.md §2.2).
 
     ========  ======  ========  =====================================================
     stage     stride  channels  blocks
@@ -102,7 +102,8 @@ class EDCHybridStream(BaseModule):
         window_size (int): attention window side.
         carrier_token_size (int): carrier tokens per window side in stage 3.
         use_carrier_tokens (bool): False makes stage 3 plain window attention (ablation).
-        carrier_token_upsample (bool): spec step 5 at the end of stage 3.
+        carrier_token_upsample (bool): the upsample step at the end of stage 3
+            (docs/design.md §3.6).
         mlp_ratio (float): transformer MLP ratio.
         qkv_bias (bool): bias on the query/key/value projections.
         drop_path_rate (float): stochastic depth, rising linearly over all blocks of the
