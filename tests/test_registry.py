@@ -37,6 +37,14 @@ OURS = {
              data_preprocessor=dict(type='OpticalSARDataPreProcessor'),
              backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
              decode_head=dict(type='FCNHead', in_index=3, channels=8, num_classes=6)),
+        dict(type='TwoStreamBackbone', bands=BANDS, optical=dict(
+            type='ResNetV1c', depth=18, base_channels=8, stem_channels=8, num_stages=2,
+            out_indices=(0, 1), strides=(1, 2), dilations=(1, 1))),
+        dict(type='OpticalSARTTAModel', module=dict(
+            type='OpticalSAREncoderDecoder', bands=BANDS,
+            data_preprocessor=dict(type='OpticalSARDataPreProcessor'),
+            backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
+            decode_head=dict(type='FCNHead', in_index=3, channels=8, num_classes=6))),
         dict(type='EDCSegmentor', bands=BANDS,
              backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
              decode_head=dict(type='EDCSegHead', num_classes=6)),

@@ -16,6 +16,19 @@ def packed_optical_bands(sample):
     return bands['optical']
 
 
+def displayed_inputs(data_batch):
+    """The batch's packed inputs, one per sample; under test-time augmentation (a list
+    of views per sample) those of the unflipped view, which the merged targets are."""
+    inputs = data_batch['inputs']
+    if not inputs or not isinstance(inputs[0], (list, tuple)):
+        return inputs
+    for view_inputs, view_samples in zip(inputs, data_batch['data_samples']):
+        if not view_samples[0].metainfo.get('flip', False):
+            return view_inputs
+    raise ValueError('test-time augmentation without an unflipped view: start the flips '
+                     'of tta_pipeline with MultiModalRandomFlip(prob=0.0)')
+
+
 def _pixel_data(sample, name):
     return getattr(sample, name).data.cpu().numpy() if name in sample else None
 
@@ -50,7 +63,7 @@ class OpticalSARVisualizationHook(SegVisualizationHook):
         if not self.every_n_inner_iters(batch_idx, self.interval):
             return
         palette = self._visualizer.dataset_meta['palette']
-        for inputs, sample in zip(data_batch['inputs'], outputs):
+        for inputs, sample in zip(displayed_inputs(data_batch), outputs):
             mask = _pixel_data(sample, 'gt_cloud_mask')
             gt = _pixel_data(sample, 'gt_sem_seg')
             pred = _pixel_data(sample, 'pred_sem_seg')

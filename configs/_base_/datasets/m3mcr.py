@@ -25,6 +25,17 @@ test_pipeline = [
     dict(type='RadiometricScale', ranges=radiometric_ranges),
     dict(type='PackOpticalSARInputs'),
 ]
+# Test-time augmentation (tools/test.py --tta): each sample as stored and flipped both
+# ways; OpticalSARTTAModel averages the views' outputs and keeps the unflipped targets.
+tta_pipeline = [
+    dict(type='LoadOpticalSARTile', bands=bands),
+    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='MultiModalRandomFlip', prob=0.0),
+         dict(type='MultiModalRandomFlip', prob=1.0, direction='horizontal'),
+         dict(type='MultiModalRandomFlip', prob=1.0, direction='vertical')],
+        [dict(type='PackOpticalSARInputs')]])
+]
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,
