@@ -1,5 +1,5 @@
-# Ablation: optical-only input. The SAR channels are blanked for the student and for
-# its teacher (trained by the optical-only teacher config), so no SAR information is
+# Ablation: optical-only input. The SAR channels are blanked for the student and for its
+# own teacher (trained by the optical-only teacher config), so no SAR information is
 # used anywhere; the architecture is unchanged.
 _base_ = ['../edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py']
 model = dict(
@@ -7,3 +7,5 @@ model = dict(
     teacher=dict(
         config='{{fileDirname}}/edc-teacher_edc-small-optical-only_1xb8-400it_generated-m3mcr-160x160.py',
         checkpoint='work_dirs/edc-teacher_edc-small-optical-only_1xb8-400it_generated-m3mcr-160x160'))
+ablation_changes = ['model.data_preprocessor.blank_modalities']
+ablation_teacher = 'own'

@@ -74,8 +74,10 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         optical_input (str): ``'cloudy'`` (the student) or ``'cloud_free'``: the
             optical channels are replaced by ``gt_clear_img`` in training and
             prediction (how the teacher is trained and evaluated).
-        distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``;
-            required with a teacher.
+        distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``; needs a
+            teacher. A teacher without it is only there to initialise the student
+            (``DistillationScheduleHook(init_student_from_teacher=True)``; the
+            no-distillation ablation) and never runs.
         **kwargs: ``EncoderDecoder``'s arguments (``data_preprocessor``,
             ``train_cfg``, ``test_cfg``, ``auxiliary_head``, ``init_cfg``, ...).
     """
@@ -88,8 +90,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
-        if (teacher is None) != (distill_loss is None):
-            raise ValueError('EDCSegmentor: teacher and distill_loss go together')
+        if distill_loss is not None and teacher is None:
+            raise ValueError('EDCSegmentor: distill_loss needs a teacher')
         if optical_input not in ('cloudy', 'cloud_free'):
             raise ValueError("optical_input must be 'cloudy' or 'cloud_free', got "
                              f'{optical_input!r}')
@@ -170,7 +172,7 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if self.cloud_removal_head is not None:
             losses.update(add_prefix(self.cloud_removal_head.loss(
                 streams['optical'], data_samples, self.train_cfg), 'cr'))
-        if self.teacher is not None:
+        if self.distill_loss is not None:
             losses.update(add_prefix(
                 self._distillation_loss(inputs, data_samples, feature), 'distill'))
         return losses

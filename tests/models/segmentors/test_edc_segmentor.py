@@ -131,7 +131,7 @@ def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
 
 
 def test_config_errors():
-    with pytest.raises(ValueError, match='go together'):
+    with pytest.raises(ValueError, match='distill_loss needs a teacher'):
         MODELS.build(dict(model_cfg(), distill_loss=dict(type='MaskedFeatureDistillationLoss')))
     with pytest.raises(ValueError, match='takes no neck'):
         MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=[8, 16, 32, 64])))
@@ -171,3 +171,15 @@ def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_o
                                 blend='gauss')
     with pytest.raises(ValueError, match='blend'):
         model.test_step(batch)
+
+
+def test_a_teacher_without_distill_loss_only_initialises(tmp_path):
+    save_random_teacher(tmp_path / 'teacher.pth')
+    cfg = model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
+    cfg['distill_loss'] = None
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert model.teacher is not None
+    model.teacher.features = None             # would fail if the teacher ran
+    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    assert not any(k.startswith('distill.') for k in losses)
