@@ -12,6 +12,9 @@ Under ``<data_root>/<split>/`` (``train`` or ``test``), for a sample key
 Samples come from a folder scan of the cloudy images, or from a split list: a
 CSV without header whose five columns are the cloud-free, cloudy, S1, land-cover
 and cloud-mask paths relative to the split folder (rows are kept as listed).
+M3M-CR publishes no validation split: ``split='val'`` reads ``splits/val.csv``, whole
+areas held out of ``train/`` by ``tools/dataset_converters/m3mcr_val_split.py``
+(:mod:`~mmseg_edc.datasets.m3mcr_splits`); training then reads ``splits/train.csv``.
 """
 import csv
 import glob
@@ -20,13 +23,16 @@ import os.path as osp
 from mmseg.registry import DATASETS
 
 from .class_protocols import M3MCR_PROTOCOLS
+from .m3mcr_splits import VAL_LIST
 from .optical_sar_dataset import OpticalSARSegDataset
 
 #: modality -> file prefix, in the column order of the split lists.
 CSV_COLUMNS = (('clear', 'planet_cloudfree'), ('img', 'planet_cloudy'),
                ('sar', 'S1'), ('seg_map', 'landcover'), ('cloud_mask', 'cloudmask'))
 SUFFIXES = dict(clear='.tif', img='.tif', sar='.tif', seg_map='.tif', cloud_mask='.npy')
-SPLITS = ('train', 'test')
+SPLITS = ('train', 'val', 'test')
+#: the folder each split's files live in: validation is held out of train/
+SPLIT_FOLDERS = dict(train='train', val='train', test='test')
 
 
 def m3mcr_relative_path(prefix, key, suffix):
@@ -51,9 +57,11 @@ class M3MCRDataset(OpticalSARSegDataset):
 
     Args:
         data_root (str): the ``M3M-CR`` folder holding ``train/`` and ``test/``.
-        split (str): ``'train'`` or ``'test'``.
+        split (str): ``'train'``, ``'val'`` (areas held out of ``train/``) or
+            ``'test'``.
         ann_file (str, optional): a 5-column split CSV, relative to ``data_root``
-            (or absolute); None scans the split folder.
+            (or absolute); None scans the split folder (``splits/val.csv`` for
+            ``'val'``, which has no folder of its own).
         class_protocol (str): ``'6class'`` (the benchmark protocol; codes 70, 95
             and 100 ignored) or ``'11class'`` (every WorldCover code).
         with_label (bool): index the land-cover labels (required for training
@@ -70,7 +78,7 @@ class M3MCRDataset(OpticalSARSegDataset):
                              f'{tuple(M3MCR_PROTOCOLS)}, got {class_protocol!r}')
         protocol = M3MCR_PROTOCOLS[class_protocol]
         self.split = split
-        self.csv_file = ann_file
+        self.csv_file = VAL_LIST if ann_file is None and split == 'val' else ann_file
         self.class_protocol = class_protocol
         modalities = {m: dict(folder=prefix, suffix=SUFFIXES[m])
                       for m, prefix in CSV_COLUMNS if with_label or m != 'seg_map'}
@@ -80,13 +88,15 @@ class M3MCRDataset(OpticalSARSegDataset):
 
     @property
     def split_root(self):
-        return osp.join(self.data_root, self.split)
+        return osp.join(self.data_root, SPLIT_FOLDERS[self.split])
+
+    def listed_rows(self):
+        """The split's samples as 5-column rows (paths relative to the split folder,
+        :data:`CSV_COLUMNS` order) and a description of where they came from."""
+        return self._csv_rows() if self.csv_file else self._scanned_rows()
 
     def list_samples(self):
-        if self.csv_file:
-            rows, origin = self._csv_rows()
-        else:
-            rows, origin = self._scanned_rows()
+        rows, origin = self.listed_rows()
         samples = []
         for row in rows:
             paths = {m: osp.join(self.split_root, rel)

@@ -98,3 +98,16 @@ def remove_stale_partials(path):
         print_log(f'removed {stale}, left by process {pid} (no longer running) while '
                   f'writing {path}', logger='current')
     return removed
+
+
+def write_atomically(path, write):
+    """Call ``write(tmp_path)`` with this process's :func:`partial_path` of ``path``, then
+    rename it onto ``path``; the temporary file never survives an error."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = partial_path(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
