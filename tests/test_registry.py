@@ -52,6 +52,7 @@ OURS = {
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
             dict(type='DistillationScheduleHook'),
+            dict(type='ClassCountCheckHook'),
             dict(type='StrictCheckpointHook', left_out=['teacher']),
             dict(type='NonFiniteGuardHook', action='skip'),
             dict(type='ExactResumeHook')],

@@ -31,6 +31,15 @@ def test_train_without_data(tmp_path):
     assert line.startswith('error: no M3M-CR samples found') and missing in line
 
 
+def test_train_with_the_wrong_class_count(tiny_benchmark, tmp_path):  # noqa: F811
+    result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
+                              *options(tiny_benchmark, 2), 'model.decode_head.num_classes=7')
+    assert user_error_line(result).startswith(
+        "error: model.decode_head.num_classes is 7 but the train dataset M3MCRDataset "
+        "(class_protocol '6class') has 6 classes")
+    assert glob.glob(str(tmp_path / 'w' / '*.pth')) == []          # nothing trained
+
+
 def test_test_without_checkpoint(tmp_path):
     missing = str(tmp_path / 'iter_4.pth')
     result = run_tool_process('tools/test.py', CONFIG, missing)
