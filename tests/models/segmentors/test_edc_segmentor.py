@@ -163,13 +163,25 @@ def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_o
                                model.test_step(batch)[0].pred_clear_img.data)
     outputs = {}
     for blend in ('mean', 'taper'):
-        model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
-                                    blend=blend)
-        outputs[blend] = model.test_step(batch)[0].pred_clear_img.data
-    assert not torch.allclose(outputs['mean'], outputs['taper'])
+        for clear_blend in ('mean', 'taper'):
+            model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
+                                        blend=blend, clear_blend=clear_blend)
+            result = model.test_step(batch)[0]
+            outputs[blend, clear_blend] = (result.seg_logits.data,
+                                           result.pred_clear_img.data)
+    # each output follows its own setting, independently of the other's
+    torch.testing.assert_close(outputs['mean', 'mean'][0], outputs['mean', 'taper'][0])
+    torch.testing.assert_close(outputs['mean', 'taper'][1], outputs['taper', 'taper'][1])
+    assert not torch.allclose(outputs['mean', 'mean'][0], outputs['taper', 'mean'][0])
+    assert not torch.allclose(outputs['mean', 'mean'][1], outputs['mean', 'taper'][1])
+    # defaults: the protocol's mean for the logits, the taper for the reconstruction
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16))
+    default = model.test_step(batch)[0]
+    torch.testing.assert_close(default.seg_logits.data, outputs['mean', 'taper'][0])
+    torch.testing.assert_close(default.pred_clear_img.data, outputs['mean', 'taper'][1])
     model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
-                                blend='gauss')
-    with pytest.raises(ValueError, match='blend'):
+                                clear_blend='gauss')
+    with pytest.raises(ValueError, match='clear_blend'):
         model.test_step(batch)
 
 
