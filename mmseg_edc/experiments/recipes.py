@@ -22,6 +22,10 @@ MODEL_RECIPES = {
     'edc': (TEACHER, 'edc_edc-small' + SUFFIX),
     'optical-only': ('upernet_r18-tiny_optical-only_1xb8-600it_generated-m3mcr-160x160',),
     'early-fusion': ('upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160',),
+    'optical-only-2.5m': (
+        'upernet_r18-small_optical-only_1xb8-600it_generated-m3mcr-160x160',),
+    'early-fusion-2.5m': (
+        'upernet_r18-small_early-fusion_1xb8-600it_generated-m3mcr-160x160',),
     **{f'edc-{name}': (TEACHER, f'edc_edc-small-{name}' + SUFFIX)
        for name in SHARED_TEACHER_ABLATIONS},
     **{f'edc-{name}': (f'edc-teacher_edc-small-{name}' + SUFFIX,
