@@ -44,7 +44,7 @@ import rasterio
 from rasterio.crs import CRS
 from rasterio.transform import Affine
 
-from mmseg_edc.io import partial_path
+from mmseg_edc.io import write_atomically
 
 from .clouds import synthesize_clouds
 from .landcover_scene import (LABEL_PIXEL_M, OPTICAL_PIXEL_M, SEASONS, WORLDCOVER_CODES,
@@ -131,18 +131,6 @@ def _area(seed, spec):
     return style, crs, (easting, northing), offset
 
 
-def _replace_atomically(path, write):
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    tmp = partial_path(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def _write_geotiff(path, bands, crs, transform, nodata=None):
     """Write ``bands`` (C, H, W) as an LZW GeoTIFF with pixel-is-area georeferencing."""
     count, height, width = bands.shape
@@ -154,14 +142,14 @@ def _write_geotiff(path, bands, crs, transform, nodata=None):
         with rasterio.open(tmp, 'w', **profile) as dst:
             dst.write(bands)
             dst.update_tags(AREA_OR_POINT='Area')
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _write_npy(path, array):
     def write(tmp):
         with open(tmp, 'wb') as f:
             np.save(f, array)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _to_dn(reflectance):
@@ -250,14 +238,14 @@ def _write_json(path, content):
     def write(tmp):
         with open(tmp, 'w') as f:
             json.dump(content, f, indent=2)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _write_csv(path, rows):
     def write(tmp):
         with open(tmp, 'w', newline='') as f:
             csv.writer(f, lineterminator='\r\n').writerows(rows)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def generate_m3mcr_benchmark(out_dir, num_train=200, num_test=60, seed=0, workers=1,
