@@ -44,8 +44,7 @@ def test_help_lists_commands_and_converters(capsys):
     assert done.value.code == 0
     text = capsys.readouterr().out
     for command in ('train', 'test', 'demo', 'infer', 'browse', 'efficiency', 'convert',
-                    'configs',
-                    'generate_m3mcr_benchmark', 'whu_opt_sar'):
+                    'configs', 'generate_m3mcr_benchmark', 'whu_opt_sar'):
         assert command in text
 
 
