@@ -1,5 +1,6 @@
 """Panels: stretch, colours, overlay and the layout of one sample's panel."""
 import numpy as np
+import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -133,3 +134,8 @@ def test_panel_with_cloud_free_image_and_legend_at_300_px():
     gt_tile = panel[TITLE_HEIGHT:TITLE_HEIGHT + 300, 3 * (300 + gap):]
     assert tuple(gt_tile[99, 0]) == LEGEND_PALETTE[2]
     assert tuple(gt_tile[100, 0]) == LEGEND_PALETTE[0]
+
+
+def test_hook_refuses_an_unknown_legend_mode():
+    with pytest.raises(ValueError, match="legend must be one of"):
+        OpticalSARVisualizationHook(legend='some')
