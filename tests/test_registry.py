@@ -13,6 +13,7 @@ TINY_STREAM = dict(type='EDCHybridStream', embed_dims=(8, 16, 32, 64), depths=(1
 OURS = {
     TRANSFORMS: [
         dict(type='LoadOpticalSARTile', bands=BANDS),
+        dict(type='LoadOpticalSARArrays', bands=BANDS),
         dict(type='RadiometricScale', ranges=dict(img=[(0, 10000)])),
         dict(type='MultiModalRandomCrop', crop_size=160),
         dict(type='MultiModalRandomFlip'),

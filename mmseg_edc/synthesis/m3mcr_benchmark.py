@@ -36,7 +36,6 @@ import json
 import os
 import os.path as osp
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +44,7 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine
 
 from mmseg_edc.io import write_atomically
+from mmseg_edc.utils.parallel import map_in_processes
 
 from .clouds import synthesize_clouds
 from .landcover_scene import (LABEL_PIXEL_M, OPTICAL_PIXEL_M, SEASONS, WORLDCOVER_CODES,
@@ -249,7 +249,7 @@ def _write_csv(path, rows):
 
 
 def generate_m3mcr_benchmark(out_dir, num_train=200, num_test=60, seed=0, workers=1,
-                             overwrite=False):
+                             overwrite=False, progress=False):
     """Generate the benchmark under ``out_dir`` (see the module docstring).
 
     Args:
@@ -260,6 +260,7 @@ def generate_m3mcr_benchmark(out_dir, num_train=200, num_test=60, seed=0, worker
         workers (int): processes writing tiles in parallel (results do not depend
             on it).
         overwrite (bool): replace a complete earlier generation.
+        progress (bool): show a progress bar on stderr, one step per written sample.
 
     Returns:
         dict: ``out_dir``, ``seed``, ``num_train``, ``num_test``, ``splits`` (per split:
@@ -279,11 +280,7 @@ def generate_m3mcr_benchmark(out_dir, num_train=200, num_test=60, seed=0, worker
 
     specs = tile_layout(num_train, num_test)
     jobs = [(out_dir, seed, spec) for spec in specs]
-    if workers == 1:
-        results = list(map(_write_tile, jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_write_tile, jobs, chunksize=4))
+    results = map_in_processes(_write_tile, jobs, workers, progress, chunksize=4)
 
     splits = {}
     for split in SPLITS:

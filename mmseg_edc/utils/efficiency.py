@@ -20,6 +20,25 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
+def input_channel_count(model):
+    """Channels of the tensor the segmentor's network takes (after its data
+    preprocessor): the preprocessor's kept channels (``input_channels`` of
+    ``OpticalSARDataPreProcessor``: 6 for M3M-CR fusion, 4 optical-only), else the
+    length of its normalisation mean.
+
+    Raises:
+        ValueError: the preprocessor states neither.
+    """
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    channels = getattr(preprocessor, 'input_channels', None)
+    if channels is not None:
+        return len(channels)
+    if getattr(preprocessor, '_enable_normalize', False):
+        return int(preprocessor.mean.shape[0])
+    raise ValueError(f'cannot tell how many channels {type(model).__name__} takes: its '
+                     'data preprocessor has neither input_channels nor a mean')
+
+
 class TensorModeWrapper(nn.Module):
     """``forward(inputs)`` -> the segmentor's tensor-mode outputs, for tracing."""
 

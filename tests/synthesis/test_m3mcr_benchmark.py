@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -134,10 +135,20 @@ def test_clouds_cover_and_location(generated):
         max(covers[:3]), abs=1e-4)
 
 
-def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path):
+def progress_steps(text):
+    """The ``done/total`` counts an mmengine ProgressBar wrote, in order."""
+    return [tuple(map(int, m)) for m in re.findall(r'\] (\d+)/(\d+),', text)]
+
+
+def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path, capsys):
     root, _ = generated
     again = tmp_path / 'again'
-    generate_m3mcr_benchmark(str(again), num_train=3, num_test=2, seed=0, workers=2)
+    generate_m3mcr_benchmark(str(again), num_train=3, num_test=2, seed=0, workers=2,
+                             progress=True)
+    # the bar on stderr: started at 0, one step per sample of the 5, stdout untouched
+    output = capsys.readouterr()
+    assert output.out == ''
+    assert progress_steps(output.err) == [(i, 5) for i in range(6)]
     files = all_files(root)
     assert files == all_files(str(again))
     for name in files:
@@ -146,6 +157,7 @@ def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path):
 
     other = tmp_path / 'other'
     generate_m3mcr_benchmark(str(other), num_train=1, num_test=1, seed=1)
+    assert capsys.readouterr().err == ''           # no bar unless asked for
     first = rows_of(root, 'train')[0]
     assert first == rows_of(str(other), 'train')[0]
     assert not np.array_equal(read(osp.join(root, 'train', first[0]))[0],

@@ -80,12 +80,14 @@ def test_generator_and_analysis_tools_report_user_errors_in_one_line(tmp_path, c
     monkeypatch.setenv('PYTHONPATH', ROOT)          # for the demo's generator step
     not_a_folder = tmp_path / 'config.py'
     not_a_folder.write_text('')
+    unknown_model = tmp_path / 'unknown_model.py'
+    unknown_model.write_text("model = dict(type='NoSuchModel')\n")
     for path, args, line in [
             ('tools/dataset_converters/generate_m3mcr_benchmark.py',
              ['--out-dir', str(not_a_folder)],
              f'generate_m3mcr_benchmark: {not_a_folder} is not a folder'),
-            ('tools/analysis_tools/benchmark_efficiency.py', [str(tmp_path / 'no.py')],
-             f"[Errno 2] No such file or directory: '{tmp_path}/no.py'"),
+            ('tools/analysis_tools/benchmark_efficiency.py', [str(unknown_model)],
+             'NoSuchModel is not in the mmseg::model registry'),
             ('tools/analysis_tools/benchmark_large_scene.py', ['--agreement-size', '64'],
              '--agreement-size must be a multiple of 10'),
             # the demo's failing step prints its error and sets the demo's status

@@ -7,6 +7,7 @@ student's config names the tiny teacher's config.
 import glob
 import json
 import os.path as osp
+import re
 
 import numpy as np
 import torch
@@ -43,6 +44,11 @@ def test_teacher_then_student_then_test(tiny_benchmark, tmp_path):  # noqa: F811
     log = run_tool('tools/train.py', student_cfg, '--work-dir', student_dir,
                    *options(tiny_benchmark, 2), f'model.teacher.checkpoint={teacher_dir}')
     assert 'teacher loaded from' in log and 'distill.loss_distill' in log
+    # the teacher's frozen tensors: one summary line, no warning for each
+    assert 'requires_grad=False' not in log
+    frozen = [line for line in log.splitlines() if 'frozen tensors' in line]
+    assert len(frozen) == 1
+    assert re.search(r' (\d+) frozen tensors .* optimizer: teacher \1$', frozen[0])
     state = torch.load(osp.join(student_dir, 'iter_2.pth'), weights_only=False)['state_dict']
     assert not any(k.startswith('teacher.') for k in state)
     assert any(k.startswith('cloud_removal_head.') for k in state)

@@ -1,9 +1,17 @@
 """Parameters, FLOPs and throughput of one or more configs' inference paths, as JSON.
 
+This is the multi-modal counterpart of mmseg's ``tools/analysis_tools/get_flops.py``,
+which feeds a 3-channel image: here every count runs on the tensor the network really
+takes, with the channel count the model's data preprocessor keeps (6 for cloudy
+optical + SAR on M3M-CR, 4 for an optical-only model, any other band layout as
+declared), reported as ``input_channels``.
+
 Everything is measured in one run, so the configs can be compared; the first config
 is the baseline for the printed ratios. Teachers, distillation losses and auxiliary
 heads are left out (inference path only). FLOPs use mmengine's counter (one
-multiply-accumulate = one FLOP).
+multiply-accumulate = one FLOP; fused attention counted as its two matrix products).
+A config is a file or the name of a packaged config (``mmseg-edc configs``);
+``mmseg-edc efficiency ...`` runs this tool.
 
 Example (the README's efficiency table)::
 
@@ -11,6 +19,8 @@ Example (the README's efficiency table)::
         configs/edc/edc_edc-base_1xb32-30e_m3mcr-160x160.py \\
         configs/edc/edc-no-distill_mit-b4-streams_1xb32-30e_m3mcr-160x160.py \\
         --flops-sizes 160 256 --throughput-size 160 --batch-sizes 1 8 --threads 2
+    mmseg-edc efficiency upernet_r18-tiny_optical-only_1xb8-600it_generated-m3mcr-160x160 \\
+        --flops-sizes 160 --batch-sizes
 """
 import argparse
 import json
@@ -23,14 +33,16 @@ from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
-from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.io import write_atomically
+from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
 from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
-                                        measure_throughput)
+                                        input_channel_count, measure_throughput)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+', help='config files (first = baseline)')
+    parser.add_argument('configs', nargs='+', type=config_argument,
+                        help='config files or packaged config names (first = baseline)')
     parser.add_argument('--flops-sizes', type=int, nargs='*', default=[160, 256],
                         help='square input sides for FLOPs (none: skip)')
     parser.add_argument('--throughput-size', type=int, nargs=2, default=[160, 160],
@@ -51,10 +63,9 @@ def benchmark(config_path, args):
     cfg = Config.fromfile(config_path)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = build_inference_model(cfg.model).to(args.device)
-    channels = len(cfg.model.data_preprocessor.get('input_channels') or
-                   cfg.model.data_preprocessor.mean)
-    result = dict(config=osp.relpath(config_path), params=count_parameters(model),
-                  flops={}, throughput={})
+    channels = input_channel_count(model)
+    result = dict(config=osp.relpath(config_path), input_channels=channels,
+                  params=count_parameters(model), flops={}, throughput={})
     for side in args.flops_sizes:
         result['flops'][f'{side}x{side}'] = count_flops(model, (1, channels, side, side))
     height, width = args.throughput_size
@@ -92,8 +103,11 @@ def main(argv=None):
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text + '\n')
+        def write(temporary):
+            with open(temporary, 'w') as f:
+                f.write(text + '\n')
+        write_atomically(args.out, write)
+    return report
 
 
 if __name__ == '__main__':

@@ -27,6 +27,8 @@ def parse_args(argv=None):
                         help='parallel processes (the output does not depend on it)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a complete earlier generation in --out-dir')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar (it goes to stderr; stdout gets the summary)')
     return add_debug_flag(parser).parse_args(argv)
 
 
@@ -34,7 +36,8 @@ def main(argv=None):
     args = parse_args(argv)
     summary = generate_m3mcr_benchmark(
         args.out_dir, num_train=args.num_train, num_test=args.num_test,
-        seed=args.seed, workers=args.workers, overwrite=args.overwrite)
+        seed=args.seed, workers=args.workers, overwrite=args.overwrite,
+        progress=not args.no_progress)
     print(json.dumps(summary, indent=2))
     print(f"wrote {summary['num_train']} train + {summary['num_test']} test samples to "
           f"{summary['out_dir']} in {summary['seconds']:.1f} s")

@@ -4,10 +4,10 @@ from .cloud_synthesis import SynthesizeClouds
 from .formatting import PackOpticalSARInputs
 from .geometric import (MultiModalRandomCrop, MultiModalRandomFlip,
                         MultiModalRandomRotate90)
-from .loading import LoadOpticalSARTile, RadiometricScale
+from .loading import LoadOpticalSARArrays, LoadOpticalSARTile, RadiometricScale
 
 __all__ = [
-    'LoadOpticalSARTile', 'RadiometricScale', 'MultiModalRandomCrop',
+    'LoadOpticalSARTile', 'LoadOpticalSARArrays', 'RadiometricScale', 'MultiModalRandomCrop',
     'MultiModalRandomFlip', 'MultiModalRandomRotate90', 'SynthesizeClouds',
     'PackOpticalSARInputs'
 ]

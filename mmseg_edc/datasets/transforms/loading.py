@@ -37,6 +37,28 @@ def fill_non_finite(image):
     return image
 
 
+def sar_on_optical_grid(sar, optical_shape):
+    """``sar`` (``h x w x C_sar``) resampled onto the ``H x W`` optical grid (nearest
+    neighbour on pixel centres) when its grid differs; both cover the same ground."""
+    if sar.shape[:2] == tuple(optical_shape):
+        return sar
+    return resample_nearest(sar, optical_shape)
+
+
+def set_grid_fields(results, image_fields, seg_fields, label_shape):
+    """Record what the geometric transforms move and the two grids of a sample.
+
+    ``image_fields`` / ``seg_fields``: keys on the optical and on the label grid;
+    ``img_shape``: the optical grid; ``ori_shape``: the label grid, so predictions
+    are taken there (the optical grid for a sample without a label).
+    """
+    results['image_fields'] = list(image_fields)
+    results['seg_fields'] = list(seg_fields)
+    results['img_shape'] = results['img'].shape[:2]
+    results['ori_shape'] = tuple(label_shape)
+    return results
+
+
 @TRANSFORMS.register_module()
 class LoadOpticalSARTile(BaseTransform):
     """Read every modality of a sample and put SAR on the optical grid.
@@ -80,9 +102,7 @@ class LoadOpticalSARTile(BaseTransform):
         sar, sar_grid = self._read_image(results, 'sar_path', self.bands.sar)
         check_same_footprint(img_grid, sar_grid, results['img_path'],
                              results['sar_path'], key)
-        if sar.shape[:2] != img.shape[:2]:
-            sar = resample_nearest(sar, img.shape[:2])
-        results.update(img=img, sar=sar)
+        results.update(img=img, sar=sar_on_optical_grid(sar, img.shape[:2]))
         image_fields = ['img', 'sar']
 
         if results.get('clear_path'):
@@ -111,11 +131,66 @@ class LoadOpticalSARTile(BaseTransform):
             seg_fields.append('gt_seg_map')
             label_shape = codes.shape[:2]
 
-        results['image_fields'] = image_fields
-        results['seg_fields'] = seg_fields
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = label_shape
-        return results
+        return set_grid_fields(results, image_fields, seg_fields, label_shape)
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(bands={self.bands.as_dict()})'
+
+
+@TRANSFORMS.register_module()
+class LoadOpticalSARArrays(BaseTransform):
+    """:class:`LoadOpticalSARTile` for a pair already in memory (what mmseg's
+    ``LoadImageFromNDArray`` is to ``LoadImageFromFile``).
+
+    Required keys: ``img`` (cloudy optical, ``H x W x C_opt``) and ``sar``
+    (``h' x w' x C_sar`` on its own grid over the same ground, or on the optical
+    grid; a one-band image may be ``H x W``), both channels last, in the units of
+    the files (reflectance x 10000, dB, ...), any numeric dtype. Optional:
+    ``clear_img`` (cloud-free optical, ``H x W x C_opt``), ``sample_key`` (named in
+    errors).
+
+    Produces what :class:`LoadOpticalSARTile` produces for the same images read
+    from files: float32 copies, non-finite values replaced by their band's finite
+    mean, SAR resampled onto the optical grid (nearest, pixel centres),
+    ``image_fields``, ``seg_fields`` (empty), ``img_shape``, ``ori_shape`` (the
+    optical grid). The inputs are not modified.
+
+    Args:
+        bands (dict): ``dict(optical=C_opt, sar=C_sar)``; arrays with other band
+            counts are refused.
+    """
+
+    def __init__(self, bands):
+        self.bands = BandLayout.from_config(bands, 'LoadOpticalSARArrays.bands')
+
+    def _checked(self, results, key, bands):
+        """``results[key]`` as a float32 ``H x W x bands`` copy, finite."""
+        array = np.asarray(results[key])
+        if array.ndim == 2 and bands == 1:
+            array = array[..., None]
+        if array.ndim != 3 or array.shape[-1] != bands or not (
+                np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+            raise ValueError(
+                f'sample {results.get("sample_key")}: {key} is a {array.dtype} array of '
+                f'shape {array.shape}, expected numbers of shape H x W x {bands} '
+                f'(channels last, {bands} bands as LoadOpticalSARArrays.bands declares)')
+        return fill_non_finite(array.astype(np.float32))
+
+    def transform(self, results):
+        img = self._checked(results, 'img', self.bands.optical)
+        sar = self._checked(results, 'sar', self.bands.sar)
+        results.update(img=img, sar=sar_on_optical_grid(sar, img.shape[:2]))
+        image_fields = ['img', 'sar']
+        if results.get('clear_img') is not None:
+            clear = self._checked(results, 'clear_img', self.bands.optical)
+            if clear.shape != img.shape:
+                raise ValueError(
+                    f'sample {results.get("sample_key")}: clear_img has shape '
+                    f'{clear.shape} but img has {img.shape}; the cloud-free image must '
+                    'lie on the optical grid')
+            results['clear_img'] = clear
+            image_fields.append('clear_img')
+        return set_grid_fields(results, image_fields, [], img.shape[:2])
 
     def __repr__(self):
         return f'{self.__class__.__name__}(bands={self.bands.as_dict()})'

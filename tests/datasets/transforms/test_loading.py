@@ -6,7 +6,8 @@ import rasterio
 import torch
 
 from mmseg_edc.datasets import WORLDCOVER_6CLASS, build_label_lut
-from mmseg_edc.datasets.transforms import LoadOpticalSARTile, RadiometricScale
+from mmseg_edc.datasets.transforms import (LoadOpticalSARArrays, LoadOpticalSARTile,
+                                        RadiometricScale)
 from mmseg_edc.io import GridMismatchError, RasterReadError
 
 BANDS = dict(optical=4, sar=2)
@@ -135,3 +136,34 @@ def test_radiometric_scale_by_hand():
         RadiometricScale(M3MCR_RANGES)(dict(sar=np.zeros((1, 1, 3)), sample_key='s'))
     with pytest.raises(ValueError, match='lo < hi'):
         RadiometricScale(dict(img=[(1, 0)]))
+
+
+def test_arrays_load_like_the_real_files(m3mcr_fixture_root):
+    info = fixture_info(m3mcr_fixture_root)
+    from_files = LoadOpticalSARTile(BANDS)(dict(info))
+    arrays = {}
+    for key, path in (('img', 'img_path'), ('sar', 'sar_path'), ('clear_img', 'clear_path')):
+        with rasterio.open(info[path]) as src:
+            arrays[key] = src.read().transpose(1, 2, 0)    # file dtype and units
+    given = {key: value.copy() for key, value in arrays.items()}
+    out = LoadOpticalSARArrays(BANDS)(dict(given, sample_key='pair'))
+    for key in ('img', 'sar', 'clear_img'):
+        assert out[key].dtype == np.float32
+        assert np.array_equal(out[key], from_files[key]), key
+        assert np.array_equal(given[key], arrays[key])        # inputs untouched
+    assert out['image_fields'] == ['img', 'sar', 'clear_img'] and out['seg_fields'] == []
+    assert out['img_shape'] == out['ori_shape'] == (300, 300)
+
+
+def test_arrays_are_checked_and_filled():
+    load = LoadOpticalSARArrays(dict(optical=4, sar=1))
+    optical = np.ones((6, 8, 4))
+    optical[0, 0, 1] = np.nan
+    out = load(dict(img=optical, sar=np.arange(12.0).reshape(3, 4)))   # 2-D, 1 band
+    assert out['sar'].shape == (6, 8, 1) and out['sar'][5, 7, 0] == 11
+    assert np.isfinite(out['img']).all() and out['img'][0, 0, 1] == 1   # band mean
+    with pytest.raises(ValueError, match=r'sample k: sar is a float64 array of shape '
+                       r'\(3, 4, 2\), expected numbers of shape H x W x 1'):
+        load(dict(img=optical, sar=np.zeros((3, 4, 2)), sample_key='k'))
+    with pytest.raises(ValueError, match='expected numbers'):
+        load(dict(img=optical.astype(str), sar=np.zeros((3, 4))))
