@@ -21,6 +21,7 @@ import os.path as osp
 import sys
 from typing import NamedTuple, Optional
 
+import rasterio
 from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
@@ -34,7 +35,7 @@ from .transforms.radiometric import RadiometricScale, RadiometricUnitsError
 #: Problems listed in the error; the rest are counted.
 MAX_LISTED_PROBLEMS = 20
 #: Sample lists at least this long show a progress bar while their files are checked.
-PROGRESS_MIN_SAMPLES = 1000
+PROGRESS_MIN_SAMPLES = 500
 #: What a header check can find wrong with a file.
 FILE_PROBLEMS = (RasterReadError, GridMismatchError, RadiometricUnitsError)
 
@@ -131,13 +132,14 @@ def verify_sample_files(samples, description, expected=FileExpectations(),
                   '(verify_files=False skips this)', logger='current')
         bar = ProgressBar(len(samples), file=sys.stdout)
     problems, missing, bad_samples = [], 0, 0
-    for key, paths in samples:
-        found, absent = sample_file_problems(key, paths, expected, read_headers)
-        problems += found
-        missing += absent
-        bad_samples += bool(found)
-        if show_progress:
-            bar.update()
+    with rasterio.Env():        # one GDAL environment, not one per file opened
+        for key, paths in samples:
+            found, absent = sample_file_problems(key, paths, expected, read_headers)
+            problems += found
+            missing += absent
+            bad_samples += bool(found)
+            if show_progress:
+                bar.update()
     if show_progress:
         bar.file.write('\n')
     if not problems:
