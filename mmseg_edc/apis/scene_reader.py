@@ -21,7 +21,7 @@ for the outputs. Non-finite
 values are replaced per band by the mean of the window's finite values
 (:func:`fill_non_finite`, the loading transform's policy applied per window).
 """
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 import rasterio
@@ -44,7 +44,7 @@ class SceneWindow(NamedTuple):
     optical: np.ndarray
     sar: np.ndarray
     nodata: np.ndarray
-    sources: dict = {}
+    sources: Optional[dict] = None
 
 
 def _open(path, role, expected_bands):

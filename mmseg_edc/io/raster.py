@@ -6,7 +6,6 @@ cloud masks stored as ``.npy`` or as a raster, and the headers alone (band count
 dtype, grid, completeness) for the dataset's check of its files at construction.
 Where two grids may be used together is decided in :mod:`mmseg_edc.io.grid`.
 """
-import os
 import os.path as osp
 import warnings
 from typing import NamedTuple
@@ -178,9 +177,9 @@ def _npy_header(path, where):
         raise RasterReadError(f'cannot read cloud mask {where}: it holds Python '
                               'objects, expected numbers or booleans')
     expected = data_start + int(np.prod(shape)) * dtype.itemsize
-    if os.path.getsize(path) < expected:
+    if osp.getsize(path) < expected:
         raise RasterReadError(
-            f'cannot read cloud mask {where}: it is truncated ({os.path.getsize(path)} '
+            f'cannot read cloud mask {where}: it is truncated ({osp.getsize(path)} '
             f'bytes, its header announces {expected})')
     return shape, dtype
 
