@@ -173,7 +173,7 @@ class SceneSegmenter:
         return autocast_context(self.device, 'fp16' if self.device.type == 'cuda' else 'bf16')
 
     def _pack(self, window):
-        results = dict(img=window.optical, sar=window.sar)
+        results = dict(window.sources or {}, img=window.optical, sar=window.sar)
         for step in self.scaling:
             results = step(results)
         return self.pack(results)['inputs']

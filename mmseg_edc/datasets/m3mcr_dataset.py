@@ -9,9 +9,11 @@ Under ``<data_root>/<split>/`` (``train`` or ``test``), for a sample key
     landcover_<season>/landcover_<season>_<aoi>/landcover_<key>.tif
     cloudmask_<season>/cloudmask_<season>_<aoi>/cloudmask_<key>.npy
 
-Samples come from a folder scan of the cloudy images, or from a split list: a
-CSV without header whose five columns are the cloud-free, cloudy, S1, land-cover
-and cloud-mask paths relative to the split folder (rows are kept as listed).
+Samples come from a folder scan of every modality (a key found in any of the five
+folders is a sample, so one missing any modality, the cloudy image included, is
+reported by name), or from a split list: a CSV without header whose five columns
+are the cloud-free, cloudy, S1, land-cover and cloud-mask paths relative to the
+split folder (rows are kept as listed; the key comes from the cloudy column).
 M3M-CR publishes no validation split: ``split='val'`` reads ``splits/val.csv``, whole
 areas held out of ``train/`` by ``tools/dataset_converters/m3mcr_val_split.py``
 (:mod:`~mmseg_edc.datasets.m3mcr_splits`); training then reads ``splits/train.csv``.
@@ -42,13 +44,12 @@ def m3mcr_relative_path(prefix, key, suffix):
     return osp.join(f'{prefix}_{season}', f'{prefix}_{area}', f'{prefix}_{key}{suffix}')
 
 
-def sample_key_from_cloudy_path(path):
-    """``planet_cloudy_<key>.tif`` -> ``<key>``."""
-    name = osp.splitext(osp.basename(path))[0]
-    prefix = 'planet_cloudy_'
-    if not name.startswith(prefix) or '_p_' not in name:
-        raise ValueError(f'{path} is not named planet_cloudy_<season>_<aoi>_p_<k>.tif')
-    return name[len(prefix):]
+def sample_key_from_path(path, prefix='planet_cloudy', suffix='.tif'):
+    """``<prefix>_<key><suffix>`` -> ``<key>``."""
+    name = osp.basename(path)
+    if not (name.startswith(prefix + '_') and name.endswith(suffix) and '_p_' in name):
+        raise ValueError(f'{path} is not named {prefix}_<season>_<aoi>_p_<k>{suffix}')
+    return name[len(prefix) + 1:len(name) - len(suffix)]
 
 
 @DATASETS.register_module()
@@ -101,7 +102,7 @@ class M3MCRDataset(OpticalSARSegDataset):
         for row in rows:
             paths = {m: osp.join(self.split_root, rel)
                      for (m, _), rel in zip(CSV_COLUMNS, row) if m in self.modalities}
-            samples.append((sample_key_from_cloudy_path(row[1]), paths))
+            samples.append((sample_key_from_path(row[1]), paths))
         return samples, origin
 
     def _csv_rows(self):
@@ -122,13 +123,22 @@ class M3MCRDataset(OpticalSARSegDataset):
         return rows, f'split list {path}'
 
     def _scanned_rows(self):
-        pattern = osp.join(self.split_root, 'planet_cloudy_*', 'planet_cloudy_*',
-                           'planet_cloudy_*_p_*.tif')
-        cloudy = sorted(glob.glob(pattern))
-        if not cloudy:
+        """Rows of every key found in any modality folder, in the order of the cloudy
+        images' paths."""
+        keys, patterns = set(), []
+        for modality, prefix in CSV_COLUMNS:
+            if modality not in self.modalities:
+                continue
+            pattern = osp.join(f'{prefix}_*', f'{prefix}_*',
+                               f'{prefix}_*_p_*{SUFFIXES[modality]}')
+            patterns.append(pattern)
+            keys.update(sample_key_from_path(p, prefix, SUFFIXES[modality])
+                        for p in glob.glob(osp.join(self.split_root, pattern)))
+        if not keys:
             raise FileNotFoundError(
-                f'no M3M-CR samples found: searched {pattern} under {self.split_root}')
-        keys = [sample_key_from_cloudy_path(p) for p in cloudy]
+                f'no M3M-CR samples found: searched {", ".join(patterns)} under '
+                f'{self.split_root}')
+        keys = sorted(keys, key=lambda k: m3mcr_relative_path('planet_cloudy', k, '.tif'))
         rows = [[m3mcr_relative_path(prefix, key, SUFFIXES[m]) for m, prefix in CSV_COLUMNS]
                 for key in keys]
         return rows, f'folder {self.split_root}'

@@ -3,7 +3,7 @@ underneath (numpy, RGB uint8)."""
 import cv2
 import numpy as np
 
-from mmseg_edc.io.raster import resample_nearest
+from mmseg_edc.io import resample_nearest
 
 TITLE_HEIGHT = 22
 IGNORE_COLOR = (0, 0, 0)

@@ -10,26 +10,30 @@ bands = dict(optical=4, sar=2)    # PlanetScope B, G, R, NIR; Sentinel-1 VV, VH
 dataset_type = 'M3MCRDataset'
 data_root = 'data/M3M-CR'
 crop_size = (160, 160)
+# What the files store and how it becomes [0, 1]; RadiometricScale refuses tiles
+# clearly in other units (linear SAR, 8-bit optical) and the dataset checks the dtypes
+# when built. SAR delivered as linear power: add units=dict(sar='linear').
 radiometric_ranges = dict(
     img=[(0, 10000)],                 # optical: reflectance x 10000 -> [0, 1]
     clear_img=[(0, 10000)],
     sar=[(-25, 0), (-32.5, 0)])       # VV, VH in dB -> [0, 1]
+stored_dtypes = dict(img='uint16', clear_img='uint16', sar=['float32', 'float64'])
 train_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='MultiModalRandomCrop', crop_size=crop_size),
     dict(type='PackOpticalSARInputs'),
 ]
 test_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='PackOpticalSARInputs'),
 ]
 # Test-time augmentation (tools/test.py --tta): each sample as stored and flipped both
 # ways; OpticalSARTTAModel averages the views' outputs and keeps the unflipped targets.
 tta_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='TestTimeAug', transforms=[
         [dict(type='MultiModalRandomFlip', prob=0.0),
          dict(type='MultiModalRandomFlip', prob=1.0, direction='horizontal'),

@@ -16,11 +16,15 @@ modalities = dict(
 metainfo = dict(classes=('forest', 'shrubland', 'grassland', 'wetland', 'cropland',
                          'urban', 'barren', 'water'))
 label_codes = {1: 0, 2: 1, 4: 2, 5: 3, 6: 4, 7: 5, 9: 6, 10: 7}   # others -> ignored
+# What your files store and how it becomes [0, 1]: ranges per band, stored dtypes
+# (checked per tile and when the dataset is built); SAR as linear power needs
+# units=dict(sar='linear') in RadiometricScale (converted to dB, then these ranges).
 radiometric_ranges = dict(img=[(0, 10000)], clear_img=[(0, 10000)],
                           sar=[(-25, 0), (-32.5, 0)])
+stored_dtypes = dict(img='uint16', clear_img='uint16', sar='float32')
 train_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='MultiModalRandomCrop', crop_size=crop_size),
     dict(type='MultiModalRandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
     dict(type='MultiModalRandomRotate90', prob=0.5),
@@ -28,14 +32,14 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='PackOpticalSARInputs'),
 ]
 # Test-time augmentation (tools/test.py --tta): each sample as stored and flipped both
 # ways; OpticalSARTTAModel averages the views' outputs and keeps the unflipped targets.
 tta_pipeline = [
     dict(type='LoadOpticalSARTile', bands=bands),
-    dict(type='RadiometricScale', ranges=radiometric_ranges),
+    dict(type='RadiometricScale', ranges=radiometric_ranges, dtypes=stored_dtypes),
     dict(type='TestTimeAug', transforms=[
         [dict(type='MultiModalRandomFlip', prob=0.0),
          dict(type='MultiModalRandomFlip', prob=1.0, direction='horizontal'),
