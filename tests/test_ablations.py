@@ -51,8 +51,9 @@ def allowed_keys(cfg):
     """What an ablation may change: its declared keys, the declarations themselves and,
     with its own teacher, the teacher's config and work dir."""
     allowed = list(cfg.get('ablation_changes') or []) + list(DECLARATIONS)
-    if cfg.get('ablation_teacher') == 'own':
-        allowed += ['model.teacher.config', 'model.teacher.checkpoint']
+    if cfg.get('ablation_teacher') == 'own':     # another teacher: its files and its floor
+        allowed += ['model.teacher.config', 'model.teacher.checkpoint',
+                    'model.teacher.min_val_miou']
     return allowed
 
 

@@ -15,8 +15,10 @@ Every step is the command a user would type, run as a subprocess from the curren
 directory (``--data-root`` and ``--work-dir`` are relative to it; the tools and configs
 come from this checkout or, installed, from the package: ``mmseg-edc demo``). A step
 that fails (it prints its own error) stops the demo with the step's exit status, and
-SIGTERM is passed on to the running step so that it cleans up. Validation during
-training is skipped (the test step evaluates the same split).
+SIGTERM is passed on to the running step so that it cleans up. A teacher validates on
+the held-out areas at the end of its training (its student refuses a teacher below
+``min_val_miou``); the tested model does not (the test step scores its last checkpoint).
+A finished training is not run again (``make clean-demo`` starts over).
 """
 import argparse
 import json
@@ -25,7 +27,7 @@ import os.path as osp
 import time
 
 from mmseg_edc.experiments import MODEL_RECIPES, REPORTED_METRICS, StepRunner
-from mmseg_edc.experiments.steps import run_step, tool
+from mmseg_edc.experiments.steps import ensure_generated_benchmark
 from mmseg_edc.utils import add_debug_flag, run_tool
 
 
@@ -53,6 +55,7 @@ def main(argv=None):
     parser.add_argument('--data-root', default='data/generated_m3mcr')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--num-train', type=int, default=200)
+    parser.add_argument('--num-val', type=int, default=40)
     parser.add_argument('--num-test', type=int, default=60)
     parser.add_argument('--models', nargs='+', default=['edc'], choices=list(MODEL_RECIPES),
                         help='models to train and test (default: edc). optical-only '
@@ -62,17 +65,15 @@ def main(argv=None):
     args = add_debug_flag(parser).parse_args(argv)
     start = time.time()
 
-    if not osp.isfile(osp.join(args.data_root, 'test.csv')):
-        run_step([*tool('dataset_converters/generate_m3mcr_benchmark.py'),
-             '--out-dir', args.data_root, '--num-train', str(args.num_train),
-             '--num-test', str(args.num_test), '--seed', '0', '--workers', '2',
-             *(['--debug'] if args.debug else [])])
+    ensure_generated_benchmark(args.data_root, 0,
+                               (args.num_train, args.num_val, args.num_test),
+                               debug=args.debug)
     data_options = [f'{loader}.dataset.data_root={args.data_root}'
                     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     runner = StepRunner(
-        args.work_dir, train_options=data_options + ['train_cfg.val_interval=1000000',
-                                                     *args.cfg_options],
-        test_options=data_options, debug=args.debug)
+        args.work_dir, train_options=data_options + list(args.cfg_options),
+        test_options=data_options, tested_options=['train_cfg.val_interval=1000000'],
+        debug=args.debug)
     summary = {name: train_and_test(name, runner, args.work_dir) for name in args.models}
     print_table(summary)
     os.makedirs(args.work_dir, exist_ok=True)

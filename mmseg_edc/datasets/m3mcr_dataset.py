@@ -25,7 +25,7 @@ import os.path as osp
 from mmseg.registry import DATASETS
 
 from .class_protocols import M3MCR_PROTOCOLS
-from .m3mcr_splits import VAL_LIST
+from .m3mcr_splits import TRAIN_LIST, VAL_LIST
 from .optical_sar_dataset import OpticalSARSegDataset
 
 #: modality -> file prefix, in the column order of the split lists.
@@ -109,7 +109,12 @@ class M3MCRDataset(OpticalSARSegDataset):
         path = self.csv_file if osp.isabs(self.csv_file) else osp.join(
             self.data_root, self.csv_file)
         if not osp.isfile(path):
-            raise FileNotFoundError(f'M3M-CR split list {path} does not exist')
+            hint = ''
+            if self.csv_file in (TRAIN_LIST, VAL_LIST):
+                hint = ('; hold the validation areas out of train/ first: python '
+                        'tools/dataset_converters/m3mcr_val_split.py '
+                        f'{self.data_root}')
+            raise FileNotFoundError(f'M3M-CR split list {path} does not exist{hint}')
         with open(path, newline='') as f:
             rows = [[cell.strip() for cell in row] for row in csv.reader(f)
                     if any(cell.strip() for cell in row)]

@@ -41,6 +41,34 @@ def tool(name: str) -> List[str]:
     return [sys.executable, osp.join(resource_dir('tools'), name)]
 
 
+def ensure_generated_benchmark(root: str, seed: int, counts: Sequence[int],
+                               extra: Sequence[str] = (), debug: bool = False) -> str:
+    """Generate the benchmark into ``root`` through its tool unless a complete
+    generation with its validation split is there already.
+
+    Args:
+        root (str): output folder.
+        seed (int): generation seed.
+        counts (Sequence[int]): train, validation and test samples.
+        extra (Sequence[str]): more arguments of the generator tool.
+        debug (bool): pass ``--debug``.
+
+    Returns:
+        str: ``root``.
+    """
+    marker = osp.join(root, 'generated_benchmark.json')
+    if osp.isfile(marker):
+        with open(marker) as f:
+            if json.load(f).get('complete'):
+                return root
+    num_train, num_val, num_test = counts
+    run_step([*tool('dataset_converters/generate_m3mcr_benchmark.py'), '--out-dir', root,
+              '--num-train', str(num_train), '--num-val', str(num_val), '--num-test',
+              str(num_test), '--seed', str(seed), '--workers', '2', *extra,
+              *(['--debug'] if debug else [])])
+    return root
+
+
 def latest_test_metrics(work_dir: str) -> dict:
     """Metrics of the newest test run in ``work_dir`` (mmengine writes them as JSON)."""
     runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
@@ -64,27 +92,34 @@ class StepRunner:
         work_root (str): folder of the work dirs.
         train_options (Sequence[str]): ``--cfg-options`` of every training run.
         test_options (Sequence[str]): ``--cfg-options`` of every test run.
+        tested_options (Sequence[str]): ``--cfg-options`` of the training of a chain's
+            last config only (the one tested): e.g. no validation, since the test step
+            scores its last checkpoint, while a teacher keeps the validation its
+            student's ``min_val_miou`` reads.
         debug (bool): pass ``--debug`` to the tools.
     """
 
     def __init__(self, work_root: str, train_options: Sequence[str] = (),
-                 test_options: Sequence[str] = (), debug: bool = False):
+                 test_options: Sequence[str] = (), tested_options: Sequence[str] = (),
+                 debug: bool = False):
         self.work_root = work_root
         self.train_options = list(train_options)
         self.test_options = list(test_options)
+        self.tested_options = list(tested_options)
         self.debug = ['--debug'] if debug else []
 
     def work_dir(self, config: str) -> str:
         return osp.join(self.work_root, config)
 
-    def train(self, config: str, teacher_work_dir: Optional[str] = None) -> float:
+    def train(self, config: str, teacher_work_dir: Optional[str] = None,
+              extra_options: Sequence[str] = ()) -> float:
         """Train ``config`` (a packaged name) unless done; the seconds training took."""
         work_dir = self.work_dir(config)
         marker = osp.join(work_dir, DONE_MARKER)
         if osp.isfile(marker):
             with open(marker) as f:
                 return json.load(f)['seconds']
-        options = list(self.train_options)
+        options = list(self.train_options) + list(extra_options)
         if teacher_work_dir is not None:
             options.append(f'model.teacher.checkpoint={teacher_work_dir}')
         seconds = run_step([*tool('train.py'), config_path(config), '--work-dir', work_dir,
@@ -96,8 +131,9 @@ class StepRunner:
     def train_chain(self, configs: Sequence[str]) -> float:
         """Train every config of a recipe in order; total training seconds."""
         seconds, teacher = 0.0, None
-        for config in configs:
-            seconds += self.train(config, teacher)
+        for index, config in enumerate(configs):
+            last = index == len(configs) - 1
+            seconds += self.train(config, teacher, self.tested_options if last else ())
             teacher = self.work_dir(config)
         return seconds
 

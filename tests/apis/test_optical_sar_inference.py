@@ -36,7 +36,7 @@ def setup(tmp_path_factory):
     from mmseg_edc.synthesis import generate_m3mcr_benchmark
     folder = tmp_path_factory.mktemp('pair')
     root = str(folder / 'm3mcr')
-    generate_m3mcr_benchmark(root, num_train=1, num_test=1, seed=3)
+    generate_m3mcr_benchmark(root, num_train=1, num_val=1, num_test=1, seed=3)
     config = folder / 'tiny_edc.py'
     config.write_text(CONFIG.format(base=DATASET_BASE, model=MODEL, root=root))
     torch.manual_seed(0)

@@ -39,7 +39,7 @@ def test_every_sample_of_an_area_goes_to_one_side():
 
 def test_written_split_is_read_by_the_dataset(tmp_path):
     root = str(tmp_path / 'm3mcr')
-    generate_m3mcr_benchmark(root, num_train=10, num_test=1, seed=2)   # areas of 5
+    generate_m3mcr_benchmark(root, num_train=10, num_val=0, num_test=1, seed=2)  # 2 areas
     train = M3MCRDataset(root, split='train', pipeline=[], lazy_init=True)
     rows, _ = train.listed_rows()
     keys = [r[1].rsplit('planet_cloudy_', 1)[1][:-4] for r in rows]

@@ -13,7 +13,7 @@ REFERENCE = 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160'
 def test_a_finished_training_is_not_run_again(tmp_path, monkeypatch):
     monkeypatch.setenv('OMP_NUM_THREADS', '2')
     data = str(tmp_path / 'data')
-    generate_m3mcr_benchmark(data, num_train=2, num_test=1, seed=3)
+    generate_m3mcr_benchmark(data, num_train=2, num_val=1, num_test=1, seed=3)
     loaders = [f'{loader}.dataset.data_root={data}' for loader in
                ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     small = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',

@@ -34,7 +34,7 @@ def load_tool():
 def tiny_benchmark(tmp_path_factory):
     from mmseg_edc.synthesis import generate_m3mcr_benchmark
     root = tmp_path_factory.mktemp('generated') / 'm3mcr'
-    generate_m3mcr_benchmark(str(root), num_train=2, num_test=1, seed=1)
+    generate_m3mcr_benchmark(str(root), num_train=2, num_val=1, num_test=1, seed=1)
     return str(root)
 
 

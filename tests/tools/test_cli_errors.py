@@ -28,7 +28,8 @@ def test_train_without_data(tmp_path):
     result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
                               *options(missing, 2))
     line = user_error_line(result)
-    assert line.startswith('error: no M3M-CR samples found') and missing in line
+    assert line.startswith(f'error: M3M-CR split list {missing}/splits/train.csv does not '
+                           'exist; hold the validation areas out of train/ first')
 
 
 def test_train_with_the_wrong_class_count(tiny_benchmark, tmp_path):  # noqa: F811

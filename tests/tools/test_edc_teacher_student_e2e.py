@@ -36,7 +36,7 @@ def test_teacher_then_student_then_test(tiny_benchmark, tmp_path):  # noqa: F811
     student_cfg = write_config(
         tmp_path / 'student.py',
         osp.join(edc, 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py'),
-        CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}')")
+        CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}', min_val_miou=None)")
     teacher_dir, student_dir = str(tmp_path / 'teacher'), str(tmp_path / 'student')
 
     run_tool('tools/train.py', teacher_cfg, '--work-dir', teacher_dir,
@@ -106,7 +106,7 @@ def test_folder_template_with_13_optical_bands_trains_teacher_and_student(
     suffix = '_edc-small_1xb8-400it_optical-sar-folders-256x256.py'
     teacher_cfg = write_config(tmp_path / 'teacher.py', osp.join(edc, 'edc-teacher' + suffix))
     student_cfg = write_config(tmp_path / 'student.py', osp.join(edc, 'edc' + suffix),
-                               CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}')")
+                               CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}', min_val_miou=None)")
     data = [f'{loader}.dataset.data_root={root}' for loader in
             ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     opts = [o for o in options('unused', 2) if 'data_root' not in o] + data

@@ -31,7 +31,7 @@ def run_tool(*args):
 def tiny_benchmark(tmp_path_factory):
     from mmseg_edc.synthesis import generate_m3mcr_benchmark
     root = tmp_path_factory.mktemp('generated') / 'm3mcr'
-    generate_m3mcr_benchmark(str(root), num_train=4, num_test=2, seed=1)
+    generate_m3mcr_benchmark(str(root), num_train=4, num_val=1, num_test=2, seed=1)
     return str(root)
 
 

@@ -2,8 +2,9 @@
 # CloudSeg protocol (docs/design.md §11, §12.7): random 160 x 160 crops at offsets that
 # are multiples of 10 px (the 10 m label grid stays aligned), no flips; the whole
 # 300 x 300 patch is tested (slide 160 / 80 is set in the model's test_cfg) and
-# predictions are taken to the 90 x 90 label grid. Validation is the test split, as
-# M3M-CR publishes no validation split; hold out training areas for model selection.
+# predictions are taken to the 90 x 90 label grid. M3M-CR publishes no validation split:
+# run tools/dataset_converters/m3mcr_val_split.py DATA_ROOT once, which holds whole areas
+# out of train/ (splits/val.csv) and lists the rest for training (splits/train.csv).
 # The band layout, declared once: the loader checks every file against it and leaf
 # configs hand it to the model (model = dict(bands={{_base_.bands}})).
 bands = dict(optical=4, sar=2)    # PlanetScope B, G, R, NIR; Sentinel-1 VV, VH
@@ -49,19 +50,21 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
+        ann_file='splits/train.csv',      # train/ minus the validation areas
         class_protocol='6class',
         pipeline=train_pipeline))
-val_dataloader = dict(
+# Validation and test share their loader settings through these variables; validation
+# (checkpoint selection) reads the areas held out of train/, the test split is touched
+# only by tools/test.py.
+eval_loader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        class_protocol='6class',
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    sampler=dict(type='DefaultSampler', shuffle=False))
+eval_dataset = dict(
+    type=dataset_type, data_root=data_root, class_protocol='6class',
+    pipeline=test_pipeline)
+val_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split='val'))
+test_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split='test'))
 val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -54,14 +54,16 @@ train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, modalities=modalities,
                  split_file='train.txt', metainfo=metainfo, label_codes=label_codes,
                  pipeline=train_pipeline))
-val_dataloader = dict(
+# validation (val.txt, for checkpoint selection) and test (test.txt) share their loader
+# settings through these variables
+eval_loader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, modalities=modalities,
-                 split_file='val.txt', metainfo=metainfo, label_codes=label_codes,
-                 pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    sampler=dict(type='DefaultSampler', shuffle=False))
+eval_dataset = dict(type=dataset_type, data_root=data_root, modalities=modalities,
+                    metainfo=metainfo, label_codes=label_codes, pipeline=test_pipeline)
+val_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split_file='val.txt'))
+test_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split_file='test.txt'))
 val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -51,19 +51,16 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  class_protocol='7class', pipeline=train_pipeline))
-val_dataloader = dict(
+# validation (scenes held out of the official train scenes) and test share their loader
+# settings through these variables
+eval_loader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val',
-                 class_protocol='7class', pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test',
-                 class_protocol='7class', pipeline=test_pipeline))
+    sampler=dict(type='DefaultSampler', shuffle=False))
+eval_dataset = dict(type=dataset_type, data_root=data_root, class_protocol='7class',
+                    pipeline=test_pipeline)
+val_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split='val'))
+test_dataloader = dict(eval_loader, dataset=dict(eval_dataset, split='test'))
 val_evaluator = dict(type='CloudAwareIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
