@@ -11,8 +11,6 @@ import sys
 import numpy as np
 import pytest
 import rasterio
-from large_scene_toys import (CLASSES, build_toy_model, write_checkpoint, write_config,
-                              write_scene)
 from tool_runs import run_tool_process, tool_env, user_error_line
 
 from mmseg_edc.apis import SceneSegmenter
@@ -44,12 +42,12 @@ def load_tool():
     return tool
 
 
-def test_cli_writes_what_the_api_writes(geotiff_writer, tmp_path, capsys):
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
-                               width=100)
-    config = write_config(tmp_path / 'config.py')
-    model = build_toy_model(seed=3)
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', model)
+def test_cli_writes_what_the_api_writes(large_scene, geotiff_writer, tmp_path, capsys):
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    model = large_scene.build_toy_model(seed=3)
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth', model)
     out = tmp_path / 'out'
     settings = ['--window', '64', '--overlap', '16', '--batch-size', '2']
     load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
@@ -68,14 +66,15 @@ def test_cli_writes_what_the_api_writes(geotiff_writer, tmp_path, capsys):
                                           batch_size=2, progress=False)
     with rasterio.open(out / 'classes.tif') as cli, rasterio.open(api_out) as api:
         np.testing.assert_array_equal(cli.read(), api.read())
-        assert json.loads(cli.tags()['classes']) == list(CLASSES)
+        assert json.loads(cli.tags()['classes']) == list(large_scene.CLASSES)
 
 
-def test_cli_refuses_to_overwrite_its_checkpoint(geotiff_writer, tmp_path):
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
-                               width=100)
-    config = write_config(tmp_path / 'config.py')
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
+def test_cli_refuses_to_overwrite_its_checkpoint(large_scene, geotiff_writer, tmp_path):
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth',
+                                              large_scene.build_toy_model())
     before = open(checkpoint, 'rb').read()
     try:
         load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
@@ -88,17 +87,20 @@ def test_cli_refuses_to_overwrite_its_checkpoint(geotiff_writer, tmp_path):
 
 
 @pytest.fixture
-def tool_inputs(geotiff_writer, tmp_path):
+def tool_inputs(large_scene, geotiff_writer, tmp_path):
     """Scene, config and checkpoint of a toy EDC model: the tool's arguments."""
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60, width=100)
-    config = write_config(tmp_path / 'config.py')
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth',
+                                              large_scene.build_toy_model())
     return [config, checkpoint, '--optical', optical, '--sar', sar, '--no-progress']
 
 
-def test_a_checkpoint_of_another_model_is_refused(tool_inputs, tmp_path):
+def test_a_checkpoint_of_another_model_is_refused(large_scene, tool_inputs, tmp_path):
     config, checkpoint, *scene = tool_inputs
-    no_cr = write_checkpoint(tmp_path / 'no_cr.pth', build_toy_model(with_cr=False))
+    no_cr = large_scene.write_checkpoint(tmp_path / 'no_cr.pth',
+                                         large_scene.build_toy_model(with_cr=False))
     out = tmp_path / 'out' / 'classes.tif'
     result = run_tool_process(TOOL, config, no_cr, *scene, '--out', str(out))
     line = user_error_line(result)
