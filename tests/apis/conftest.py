@@ -6,7 +6,6 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from edc_toys import model_cfg
 from mmengine.runner import save_checkpoint
 from rasterio.crs import CRS
 
@@ -38,6 +37,9 @@ class LargeScene:
     #: optical rows/cols set to 0 in every band (the optical file's nodata value)
     NODATA_ROWS, NODATA_COLS = slice(0, 12), slice(0, 20)
 
+    def __init__(self, tiny_edc):
+        self.tiny_edc = tiny_edc
+
     def write_scene(self, write_geotiff, folder, height=150, width=200, sar_crs=UTM,
                     sar_origin=ORIGIN, seed=0):
         """Write, with the ``geotiff_writer`` fixture, an optical ``height x width`` scene
@@ -64,15 +66,15 @@ class LargeScene:
     def write_config(self, path, with_cr=True):
         """Write a test config of the toy model (3 classes) to ``path``; its path."""
         with open(path, 'w') as f:
-            f.write(CONFIG_TEMPLATE.format(model=model_cfg(with_cr=with_cr),
+            f.write(CONFIG_TEMPLATE.format(model=self.tiny_edc.model_cfg(with_cr=with_cr),
                                            classes=self.CLASSES, palette=self.PALETTE))
         return str(path)
 
-    @staticmethod
-    def build_toy_model(with_cr=True, seed=0):
-        """The toy EDC model for inference, initialised from ``seed``."""
+    def build_toy_model(self, with_cr=True, seed=0):
+        """The toy EDC model (the tiny EDC of ``tiny_edc``) for inference, initialised
+        from ``seed``."""
         torch.manual_seed(seed)
-        return build_inference_model(model_cfg(with_cr=with_cr))
+        return build_inference_model(self.tiny_edc.model_cfg(with_cr=with_cr))
 
     def write_checkpoint(self, path, model):
         """Save ``model`` with the classes and palette in its meta; the path."""
@@ -83,6 +85,6 @@ class LargeScene:
 
 
 @pytest.fixture(scope='session')
-def large_scene():
+def large_scene(tiny_edc):
     """Scenes, configs and checkpoints for whole-scene inference (:class:`LargeScene`)."""
-    return LargeScene()
+    return LargeScene(tiny_edc)

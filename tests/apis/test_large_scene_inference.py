@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from edc_toys import BANDS, TINY_BACKBONE, model_cfg
 from mmengine.config import Config
 from mmseg.registry import MODELS
 from PIL import Image
@@ -308,14 +307,15 @@ def test_amp_on_cpu_runs_in_bfloat16(large_scene, toy_model, geotiff_writer, tmp
     assert label_agreement(read(out)[0][0], reference) > 0.8
 
 
-def test_stock_encoder_decoder_matches_whole_image_inference(large_scene, geotiff_writer,
-                                                             tmp_path):
+def test_stock_encoder_decoder_matches_whole_image_inference(tiny_edc, large_scene,
+                                                             geotiff_writer, tmp_path):
     """A plain mmseg EncoderDecoder (head at 1/32, logits resized to the window)."""
     torch.manual_seed(0)
     model = MODELS.build(dict(
         type='EncoderDecoder',
-        data_preprocessor=dict(model_cfg()['data_preprocessor'], bands=BANDS),
-        backbone=dict(TINY_BACKBONE, bands=BANDS),
+        data_preprocessor=dict(tiny_edc.model_cfg()['data_preprocessor'],
+                               bands=tiny_edc.BANDS),
+        backbone=dict(tiny_edc.TINY_BACKBONE, bands=tiny_edc.BANDS),
         decode_head=dict(type='FCNHead', in_channels=64, in_index=3, channels=8,
                          num_convs=1, num_classes=3),
         test_cfg=dict(mode='whole')))

@@ -6,7 +6,6 @@ import importlib.util
 import os.path as osp
 
 import pytest
-from edc_toys import model_cfg
 from mmengine.runner import save_checkpoint
 from test_train_test_e2e import CONFIG, options, tiny_benchmark  # noqa: F401
 from tool_runs import ROOT, run_tool_process, user_error_line
@@ -51,11 +50,12 @@ def test_test_without_checkpoint(tmp_path):
         run_tool(load_tool('tools/test.py').main, [CONFIG, missing, '--debug'])
 
 
-def test_test_refuses_a_checkpoint_of_another_model(tiny_benchmark, tmp_path):  # noqa: F811
+def test_test_refuses_a_checkpoint_of_another_model(tiny_edc, tiny_benchmark,  # noqa: F811
+                                                    tmp_path):
     # an EDC toy's weights for the early-fusion UPerNet config
     checkpoint = str(tmp_path / 'edc_toy.pth')
-    save_checkpoint(dict(state_dict=build_inference_model(model_cfg()).state_dict()),
-                    checkpoint)
+    save_checkpoint(dict(state_dict=build_inference_model(
+        tiny_edc.model_cfg()).state_dict()), checkpoint)
     work_dir = str(tmp_path / 'work')
     result = run_tool_process('tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir,
                               *options(tiny_benchmark, 2))
