@@ -1,10 +1,11 @@
-"""Shared test helpers: the real M3M-CR fixtures, a small GeoTIFF writer and the tiny
-EDC model."""
+"""Shared test helpers: the real M3M-CR fixtures, a small GeoTIFF writer, the tiny EDC
+model and tool runs as a user starts them."""
 import copy
 import os
 import os.path as osp
 import shutil
 import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -73,6 +74,38 @@ def write_geotiff(path, array, pixel_size=3.0, origin=(760299.0, 3150000.0), crs
 @pytest.fixture
 def geotiff_writer():
     return write_geotiff
+
+
+class ToolRuns:
+    """Run a tool as a user would (a subprocess from the repository root) and read the
+    one ``error:`` line it ends with on a known user error."""
+
+    @staticmethod
+    def env():
+        """The tools' environment: this one, the repository on ``PYTHONPATH``, 2 threads."""
+        return dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='2')
+
+    def process(self, *args):
+        """``python <args>`` from the repository root; the finished process."""
+        return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env(),
+                              capture_output=True, text=True)
+
+    @staticmethod
+    def user_error_line(result):
+        """Check that ``result`` ended with exit status 2 and one ``error:`` line on
+        stderr (the last line, no traceback) and return that line."""
+        assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-4000:]
+        assert 'Traceback' not in result.stderr, result.stderr[-4000:]
+        lines = result.stderr.rstrip().splitlines()
+        errors = [line for line in lines if line.startswith('error: ')]
+        assert errors == lines[-1:], result.stderr[-4000:]
+        return errors[0]
+
+
+@pytest.fixture(scope='session')
+def tool_runs():
+    """Tool subprocesses and their error lines (:class:`ToolRuns`)."""
+    return ToolRuns()
 
 
 @pytest.fixture

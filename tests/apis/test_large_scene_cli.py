@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pytest
 import rasterio
-from tool_runs import run_tool_process, tool_env, user_error_line
 
 from mmseg_edc.apis import SceneSegmenter
 from mmseg_edc.io import RasterReadError
@@ -97,13 +96,14 @@ def tool_inputs(large_scene, geotiff_writer, tmp_path):
     return [config, checkpoint, '--optical', optical, '--sar', sar, '--no-progress']
 
 
-def test_a_checkpoint_of_another_model_is_refused(large_scene, tool_inputs, tmp_path):
+def test_a_checkpoint_of_another_model_is_refused(tool_runs, large_scene, tool_inputs,
+                                                  tmp_path):
     config, checkpoint, *scene = tool_inputs
     no_cr = large_scene.write_checkpoint(tmp_path / 'no_cr.pth',
                                          large_scene.build_toy_model(with_cr=False))
     out = tmp_path / 'out' / 'classes.tif'
-    result = run_tool_process(TOOL, config, no_cr, *scene, '--out', str(out))
-    line = user_error_line(result)
+    result = tool_runs.process(TOOL, config, no_cr, *scene, '--out', str(out))
+    line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: checkpoint {no_cr} does not fit the model '
                            'EDCSegmentor (is it a checkpoint of this config?): missing '
                            'keys (')
@@ -124,13 +124,13 @@ def test_bad_input_is_one_line_or_with_debug_a_traceback(tool_inputs, tmp_path, 
         run_tool(load_tool().main, [*args, '--debug'])
 
 
-def test_sigterm_mid_scene_removes_partial_files(tool_inputs, tmp_path):
+def test_sigterm_mid_scene_removes_partial_files(tool_runs, tool_inputs, tmp_path):
     out_dir = tmp_path / 'out'
     child = subprocess.Popen(
         [sys.executable, '-c', PAUSED_RUN, TOOL, *tool_inputs,
          '--out', str(out_dir / 'classes.tif'), '--confidence', str(out_dir / 'conf.tif'),
          '--window', '32', '--overlap', '0', '--block-size', '16'],
-        cwd=ROOT, env=tool_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        cwd=ROOT, env=tool_runs.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     for line in child.stdout:                       # mmengine's log lines, then ours
         if line.strip() == 'rows written':
