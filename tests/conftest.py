@@ -90,6 +90,13 @@ class ToolRuns:
         return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env(),
                               capture_output=True, text=True)
 
+    def run(self, *args):
+        """``python <args>`` from the repository root, which must succeed; its output
+        (stdout, then stderr)."""
+        result = self.process(*args)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+        return result.stdout + result.stderr
+
     @staticmethod
     def user_error_line(result):
         """Check that ``result`` ended with exit status 2 and one ``error:`` line on

@@ -7,7 +7,6 @@ import os.path as osp
 
 import pytest
 from mmengine.runner import save_checkpoint
-from test_train_test_e2e import CONFIG, options, tiny_benchmark  # noqa: F401
 
 from mmseg_edc.utils import run_tool
 from mmseg_edc.apis import build_inference_model
@@ -23,43 +22,45 @@ def load_tool(path):
     return tool
 
 
-def test_train_without_data(tool_runs, tmp_path):
+def test_train_without_data(tool_runs, reference_config, cfg_options, tmp_path):
     missing = str(tmp_path / 'no-data')
-    result = tool_runs.process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
-                               *options(missing, 2))
+    result = tool_runs.process('tools/train.py', reference_config, '--work-dir',
+                               str(tmp_path / 'w'), *cfg_options(missing, 2))
     line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: M3M-CR split list {missing}/splits/train.csv does not '
                            'exist; hold the validation areas out of train/ first')
 
 
-def test_train_with_the_wrong_class_count(tool_runs, tiny_benchmark, tmp_path):  # noqa: F811
-    result = tool_runs.process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
-                               *options(tiny_benchmark, 2), 'model.decode_head.num_classes=7')
+def test_train_with_the_wrong_class_count(tool_runs, reference_config, cfg_options,
+                                          tiny_benchmark, tmp_path):
+    result = tool_runs.process('tools/train.py', reference_config, '--work-dir',
+                               str(tmp_path / 'w'), *cfg_options(tiny_benchmark, 2),
+                               'model.decode_head.num_classes=7')
     assert tool_runs.user_error_line(result).startswith(
         "error: model.decode_head.num_classes is 7 but the train dataset M3MCRDataset "
         "(class_protocol '6class') has 6 classes")
     assert glob.glob(str(tmp_path / 'w' / '*.pth')) == []          # nothing trained
 
 
-def test_test_without_checkpoint(tool_runs, tmp_path):
+def test_test_without_checkpoint(tool_runs, reference_config, tmp_path):
     missing = str(tmp_path / 'iter_4.pth')
-    result = tool_runs.process('tools/test.py', CONFIG, missing)
+    result = tool_runs.process('tools/test.py', reference_config, missing)
     assert tool_runs.user_error_line(result) == f'error: checkpoint {missing} not found'
 
     # the same through the tool's entry point in this process, with --debug: raised
     with pytest.raises(FileNotFoundError, match=f'checkpoint {missing} not found'):
-        run_tool(load_tool('tools/test.py').main, [CONFIG, missing, '--debug'])
+        run_tool(load_tool('tools/test.py').main, [reference_config, missing, '--debug'])
 
 
-def test_test_refuses_a_checkpoint_of_another_model(tool_runs, tiny_edc,
-                                                    tiny_benchmark, tmp_path):  # noqa: F811
+def test_test_refuses_a_checkpoint_of_another_model(tool_runs, tiny_edc, reference_config,
+                                                    cfg_options, tiny_benchmark, tmp_path):
     # an EDC toy's weights for the early-fusion UPerNet config
     checkpoint = str(tmp_path / 'edc_toy.pth')
     save_checkpoint(dict(state_dict=build_inference_model(
         tiny_edc.model_cfg()).state_dict()), checkpoint)
     work_dir = str(tmp_path / 'work')
-    result = tool_runs.process('tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir,
-                               *options(tiny_benchmark, 2))
+    result = tool_runs.process('tools/test.py', reference_config, checkpoint, '--work-dir',
+                               work_dir, *cfg_options(tiny_benchmark, 2))
     line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: checkpoint {checkpoint} does not fit the model '
                            'OpticalSAREncoderDecoder')
