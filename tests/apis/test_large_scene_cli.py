@@ -11,9 +11,6 @@ import sys
 import numpy as np
 import pytest
 import rasterio
-from large_scene_toys import (CLASSES, build_toy_model, write_checkpoint, write_config,
-                              write_scene)
-from tool_runs import run_tool_process, tool_env, user_error_line
 
 from mmseg_edc.apis import SceneSegmenter
 from mmseg_edc.io import RasterReadError
@@ -44,12 +41,12 @@ def load_tool():
     return tool
 
 
-def test_cli_writes_what_the_api_writes(geotiff_writer, tmp_path, capsys):
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
-                               width=100)
-    config = write_config(tmp_path / 'config.py')
-    model = build_toy_model(seed=3)
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', model)
+def test_cli_writes_what_the_api_writes(large_scene, geotiff_writer, tmp_path, capsys):
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    model = large_scene.build_toy_model(seed=3)
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth', model)
     out = tmp_path / 'out'
     settings = ['--window', '64', '--overlap', '16', '--batch-size', '2']
     load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
@@ -68,14 +65,15 @@ def test_cli_writes_what_the_api_writes(geotiff_writer, tmp_path, capsys):
                                           batch_size=2, progress=False)
     with rasterio.open(out / 'classes.tif') as cli, rasterio.open(api_out) as api:
         np.testing.assert_array_equal(cli.read(), api.read())
-        assert json.loads(cli.tags()['classes']) == list(CLASSES)
+        assert json.loads(cli.tags()['classes']) == list(large_scene.CLASSES)
 
 
-def test_cli_refuses_to_overwrite_its_checkpoint(geotiff_writer, tmp_path):
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
-                               width=100)
-    config = write_config(tmp_path / 'config.py')
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
+def test_cli_refuses_to_overwrite_its_checkpoint(large_scene, geotiff_writer, tmp_path):
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth',
+                                              large_scene.build_toy_model())
     before = open(checkpoint, 'rb').read()
     try:
         load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
@@ -88,20 +86,24 @@ def test_cli_refuses_to_overwrite_its_checkpoint(geotiff_writer, tmp_path):
 
 
 @pytest.fixture
-def tool_inputs(geotiff_writer, tmp_path):
+def tool_inputs(large_scene, geotiff_writer, tmp_path):
     """Scene, config and checkpoint of a toy EDC model: the tool's arguments."""
-    optical, sar = write_scene(geotiff_writer, str(tmp_path / 'in'), height=60, width=100)
-    config = write_config(tmp_path / 'config.py')
-    checkpoint = write_checkpoint(tmp_path / 'toy.pth', build_toy_model())
+    optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
+                                           width=100)
+    config = large_scene.write_config(tmp_path / 'config.py')
+    checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth',
+                                              large_scene.build_toy_model())
     return [config, checkpoint, '--optical', optical, '--sar', sar, '--no-progress']
 
 
-def test_a_checkpoint_of_another_model_is_refused(tool_inputs, tmp_path):
+def test_a_checkpoint_of_another_model_is_refused(tool_runs, large_scene, tool_inputs,
+                                                  tmp_path):
     config, checkpoint, *scene = tool_inputs
-    no_cr = write_checkpoint(tmp_path / 'no_cr.pth', build_toy_model(with_cr=False))
+    no_cr = large_scene.write_checkpoint(tmp_path / 'no_cr.pth',
+                                         large_scene.build_toy_model(with_cr=False))
     out = tmp_path / 'out' / 'classes.tif'
-    result = run_tool_process(TOOL, config, no_cr, *scene, '--out', str(out))
-    line = user_error_line(result)
+    result = tool_runs.process(TOOL, config, no_cr, *scene, '--out', str(out))
+    line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: checkpoint {no_cr} does not fit the model '
                            'EDCSegmentor (is it a checkpoint of this config?): missing '
                            'keys (')
@@ -122,13 +124,13 @@ def test_bad_input_is_one_line_or_with_debug_a_traceback(tool_inputs, tmp_path, 
         run_tool(load_tool().main, [*args, '--debug'])
 
 
-def test_sigterm_mid_scene_removes_partial_files(tool_inputs, tmp_path):
+def test_sigterm_mid_scene_removes_partial_files(tool_runs, tool_inputs, tmp_path):
     out_dir = tmp_path / 'out'
     child = subprocess.Popen(
         [sys.executable, '-c', PAUSED_RUN, TOOL, *tool_inputs,
          '--out', str(out_dir / 'classes.tif'), '--confidence', str(out_dir / 'conf.tif'),
          '--window', '32', '--overlap', '0', '--block-size', '16'],
-        cwd=ROOT, env=tool_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        cwd=ROOT, env=tool_runs.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     for line in child.stdout:                       # mmengine's log lines, then ours
         if line.strip() == 'rows written':

@@ -7,9 +7,6 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from edc_toys import BANDS, TINY_BACKBONE, model_cfg
-from large_scene_toys import (CLASSES, NODATA_COLS, NODATA_ROWS, ORIGIN, PALETTE,
-                              build_toy_model, write_config, write_scene)
 from mmengine.config import Config
 from mmseg.registry import MODELS
 from PIL import Image
@@ -25,18 +22,18 @@ from mmseg_edc.io import (GridMismatchError, RasterReadError, partial_path,
 
 
 @pytest.fixture(scope='module')
-def toy_model():
-    return build_toy_model()
+def toy_model(large_scene):
+    return large_scene.build_toy_model()
 
 
 @pytest.fixture
-def scene(geotiff_writer, tmp_path):
-    return write_scene(geotiff_writer, str(tmp_path / 'inputs'))
+def scene(large_scene, geotiff_writer, tmp_path):
+    return large_scene.write_scene(geotiff_writer, str(tmp_path / 'inputs'))
 
 
 @pytest.fixture
-def segmenter(toy_model, tmp_path):
-    return SceneSegmenter(toy_model, write_config(tmp_path / 'config.py'))
+def segmenter(large_scene, toy_model, tmp_path):
+    return SceneSegmenter(toy_model, large_scene.write_config(tmp_path / 'config.py'))
 
 
 def toy_outputs(window, with_clear):
@@ -83,7 +80,7 @@ def listing(folder):
     return sorted(os.listdir(folder))
 
 
-def test_matches_whole_image_inference(segmenter, scene, tmp_path):
+def test_matches_whole_image_inference(large_scene, segmenter, scene, tmp_path):
     reference, reference_clear = segmenter.predict_whole(*scene)
     out, clear = str(tmp_path / 'one.tif'), str(tmp_path / 'one_clear.tif')
     summary = segmenter.segment(*scene, out, window=256, overlap=64, clear_image=clear,
@@ -91,7 +88,8 @@ def test_matches_whole_image_inference(segmenter, scene, tmp_path):
     assert summary['windows'] == 1 and summary['window'] == [150, 200]
     labels = read(out)[0][0]
     valid = labels != 255
-    assert not valid[NODATA_ROWS, NODATA_COLS].any() and valid.sum() == 150 * 200 - 240
+    assert (not valid[large_scene.NODATA_ROWS, large_scene.NODATA_COLS].any()
+            and valid.sum() == 150 * 200 - 240)
     assert label_agreement(labels, reference) == 1.0
     np.testing.assert_allclose(read(clear)[0][:, valid], reference_clear[:, valid],
                                atol=1e-5)
@@ -104,7 +102,7 @@ def test_matches_whole_image_inference(segmenter, scene, tmp_path):
     assert summary['windows'] == 6 and agreement > 0.8
 
 
-def test_class_map_geotiff(per_pixel_segmenter, scene, tmp_path):
+def test_class_map_geotiff(large_scene, per_pixel_segmenter, scene, tmp_path):
     out = str(tmp_path / 'out' / 'classes.tif')
     per_pixel_segmenter.segment(*scene, out, window=64, overlap=16, batch_size=3,
                                 block_size=32, progress=False)
@@ -115,9 +113,9 @@ def test_class_map_geotiff(per_pixel_segmenter, scene, tmp_path):
     assert (profile['dtype'], profile['count'], profile['nodata']) == ('uint8', 1, 255)
     assert profile['tiled'] and properties['blocks'] == [(32, 32)]
     assert properties['compression'] == Compression.deflate
-    assert json.loads(properties['tags']['classes']) == list(CLASSES)
+    assert json.loads(properties['tags']['classes']) == list(large_scene.CLASSES)
     colours = properties['colours']
-    assert [list(colours[i][:3]) for i in range(3)] == PALETTE
+    assert [list(colours[i][:3]) for i in range(3)] == large_scene.PALETTE
     assert colours[255] == (0, 0, 0, 0)
     np.testing.assert_array_equal(data[0], np.where(expected_nodata, 255, labels))
     assert listing(tmp_path / 'out') == ['classes.tif']
@@ -137,7 +135,8 @@ def test_banded_streaming_equals_one_band(per_pixel_segmenter, scene, tmp_path):
         np.testing.assert_array_equal(streamed, whole)
 
 
-def test_confidence_clear_image_and_quicklook(per_pixel_segmenter, scene, tmp_path):
+def test_confidence_clear_image_and_quicklook(large_scene, per_pixel_segmenter, scene,
+                                              tmp_path):
     labels, confidence, clear, nodata = expected_per_pixel(scene)
     out = str(tmp_path / 'classes.tif')
     outputs = dict(confidence=str(tmp_path / 'conf.tif'),
@@ -159,7 +158,7 @@ def test_confidence_clear_image_and_quicklook(per_pixel_segmenter, scene, tmp_pa
     assert quick.shape == (38, 50, 4)                # every 4th row and column
     assert (quick[:3, :5, 3] == 0).all()             # nodata corner is transparent
     np.testing.assert_array_equal(quick[5:, 5:, :3],
-                                  np.array(PALETTE)[labels[20::4, 20::4]])
+                                  np.array(large_scene.PALETTE)[labels[20::4, 20::4]])
 
     per_pixel_segmenter.segment(*scene, out, window=64, overlap=32, progress=False,
                                 confidence=outputs['confidence'],
@@ -171,7 +170,7 @@ def test_confidence_clear_image_and_quicklook(per_pixel_segmenter, scene, tmp_pa
 
 
 def test_sar_is_resampled_onto_the_optical_grid_by_pixel_centres(
-        geotiff_writer, tmp_path, scene):
+        large_scene, geotiff_writer, tmp_path, scene):
     with rasterio.open(scene[1]) as src:
         sar = np.moveaxis(src.read(), 0, -1)
     with SceneReader(*scene) as reader:
@@ -179,26 +178,28 @@ def test_sar_is_resampled_onto_the_optical_grid_by_pixel_centres(
     np.testing.assert_array_equal(window.sar,
                                   resample_nearest(sar, (150, 200))[30:94, 50:146])
     # SAR shifted 25 m east: the optical columns west of it have no SAR -> nodata
-    shifted = write_scene(geotiff_writer, str(tmp_path / 'shifted'),
-                          sar_origin=(ORIGIN[0] + 25, ORIGIN[1]))
+    east, north = large_scene.ORIGIN
+    shifted = large_scene.write_scene(geotiff_writer, str(tmp_path / 'shifted'),
+                                      sar_origin=(east + 25, north))
     with SceneReader(*shifted) as reader:
         window = reader.read(0, 0, 150, 200)
         assert not reader.sar_covers_scene
     assert window.nodata[:, :8].all() and not window.nodata[20:, 9:].any()
-    column = (ORIGIN[0] + 3 * (40 + 0.5) - (ORIGIN[0] + 25)) // 10   # centre of col 40
+    column = (east + 3 * (40 + 0.5) - (east + 25)) // 10   # centre of col 40
     np.testing.assert_array_equal(window.sar[100, 40], sar[30, int(column)])
 
 
-def test_mismatched_crs_and_disjoint_extents_are_refused(segmenter, geotiff_writer,
-                                                         tmp_path):
+def test_mismatched_crs_and_disjoint_extents_are_refused(large_scene, segmenter,
+                                                         geotiff_writer, tmp_path):
     out = str(tmp_path / 'out.tif')
-    other_crs = write_scene(geotiff_writer, str(tmp_path / 'crs'),
-                            sar_crs=CRS.from_epsg(32647))
+    other_crs = large_scene.write_scene(geotiff_writer, str(tmp_path / 'crs'),
+                                        sar_crs=CRS.from_epsg(32647))
     with pytest.raises(GridMismatchError, match=r"CRS.*EPSG:32647.*EPSG:32646") as err:
         segmenter.segment(*other_crs, out, progress=False)
     assert other_crs[1] in str(err.value) and other_crs[0] in str(err.value)
-    far = write_scene(geotiff_writer, str(tmp_path / 'far'),
-                      sar_origin=(ORIGIN[0] + 10000, ORIGIN[1]))
+    east, north = large_scene.ORIGIN
+    far = large_scene.write_scene(geotiff_writer, str(tmp_path / 'far'),
+                                  sar_origin=(east + 10000, north))
     with pytest.raises(GridMismatchError, match='do not overlap'):
         segmenter.segment(*far, out, progress=False)
     assert listing(tmp_path) == ['config.py', 'crs', 'far']
@@ -268,33 +269,36 @@ def test_outputs_follow_the_umask(per_pixel_segmenter, scene, tmp_path):
     assert oct(out_dir.stat().st_mode & 0o777) == '0o755'
 
 
-def test_settings_errors(toy_model, scene, tmp_path, geotiff_writer):
-    no_cr = SceneSegmenter(build_toy_model(with_cr=False),
-                           write_config(tmp_path / 'no_cr.py', with_cr=False))
+def test_settings_errors(large_scene, toy_model, scene, tmp_path, geotiff_writer):
+    no_cr = SceneSegmenter(large_scene.build_toy_model(with_cr=False),
+                           large_scene.write_config(tmp_path / 'no_cr.py', with_cr=False))
     with pytest.raises(ValueError, match='no cloud-removal head'):
         no_cr.segment(*scene, str(tmp_path / 'out.tif'),
                       clear_image=str(tmp_path / 'clear.tif'), progress=False)
     three_bands = geotiff_writer(str(tmp_path / 'sar3.tif'),
-                                 np.zeros((45, 60, 3), np.float32), 10.0, origin=ORIGIN)
+                                 np.zeros((45, 60, 3), np.float32), 10.0,
+                                 origin=large_scene.ORIGIN)
     with pytest.raises(RasterReadError, match='has 3 bands, the config expects 2'):
         no_cr.segment(scene[0], three_bands, str(tmp_path / 'out.tif'), progress=False)
     assert not osp.exists(tmp_path / 'out.tif')
 
 
-def test_palette_sources():
+def test_palette_sources(large_scene):
     cfg = Config(dict(test_dataloader=dict(dataset=dict(type='M3MCRDataset'))))
     classes, palette = dataset_classes_and_palette(cfg, 6)
     assert classes == list(WORLDCOVER_6CLASS.classes)
     assert palette == [list(c) for c in WORLDCOVER_6CLASS.palette]
-    meta = dict(classes=CLASSES, palette=PALETTE)
-    assert dataset_classes_and_palette(cfg, 3, meta) == (list(CLASSES), PALETTE)
+    meta = dict(classes=large_scene.CLASSES, palette=large_scene.PALETTE)
+    assert dataset_classes_and_palette(cfg, 3, meta) == (list(large_scene.CLASSES),
+                                                         large_scene.PALETTE)
     with pytest.raises(ValueError, match='lists 6 classes.*predicts 3'):
         dataset_classes_and_palette(cfg, 3)
 
 
-def test_amp_on_cpu_runs_in_bfloat16(toy_model, geotiff_writer, tmp_path):
-    scene = write_scene(geotiff_writer, str(tmp_path / 'small'), height=60, width=100)
-    segmenter = SceneSegmenter(toy_model, write_config(tmp_path / 'config.py'),
+def test_amp_on_cpu_runs_in_bfloat16(large_scene, toy_model, geotiff_writer, tmp_path):
+    scene = large_scene.write_scene(geotiff_writer, str(tmp_path / 'small'), height=60,
+                                    width=100)
+    segmenter = SceneSegmenter(toy_model, large_scene.write_config(tmp_path / 'config.py'),
                                amp=True)
     out = str(tmp_path / 'amp.tif')
     summary = segmenter.segment(*scene, out, window=256, overlap=0, progress=False)
@@ -303,18 +307,21 @@ def test_amp_on_cpu_runs_in_bfloat16(toy_model, geotiff_writer, tmp_path):
     assert label_agreement(read(out)[0][0], reference) > 0.8
 
 
-def test_stock_encoder_decoder_matches_whole_image_inference(geotiff_writer, tmp_path):
+def test_stock_encoder_decoder_matches_whole_image_inference(tiny_edc, large_scene,
+                                                             geotiff_writer, tmp_path):
     """A plain mmseg EncoderDecoder (head at 1/32, logits resized to the window)."""
     torch.manual_seed(0)
     model = MODELS.build(dict(
         type='EncoderDecoder',
-        data_preprocessor=dict(model_cfg()['data_preprocessor'], bands=BANDS),
-        backbone=dict(TINY_BACKBONE, bands=BANDS),
+        data_preprocessor=dict(tiny_edc.model_cfg()['data_preprocessor'],
+                               bands=tiny_edc.BANDS),
+        backbone=dict(tiny_edc.TINY_BACKBONE, bands=tiny_edc.BANDS),
         decode_head=dict(type='FCNHead', in_channels=64, in_index=3, channels=8,
                          num_convs=1, num_classes=3),
         test_cfg=dict(mode='whole')))
-    scene = write_scene(geotiff_writer, str(tmp_path / 'small'), height=60, width=100)
-    segmenter = SceneSegmenter(model, write_config(tmp_path / 'config.py'))
+    scene = large_scene.write_scene(geotiff_writer, str(tmp_path / 'small'), height=60,
+                                    width=100)
+    segmenter = SceneSegmenter(model, large_scene.write_config(tmp_path / 'config.py'))
     out = str(tmp_path / 'stock.tif')
     segmenter.segment(*scene, out, window=128, overlap=0, progress=False)
     labels = read(out)[0][0]

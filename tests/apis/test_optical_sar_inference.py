@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from edc_toys import DECODER, model_cfg
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import save_checkpoint
@@ -25,22 +24,22 @@ custom_imports = dict(imports=['mmseg_edc'], allow_failed_imports=False)
 model = {model!r}
 test_dataloader = dict(dataset=dict(data_root={root!r}))
 """
-#: the tiny EDC student, predicting the 6 classes of the generated benchmark
-MODEL = model_cfg(decode_head=dict(type='EDCSegHead', num_classes=6,
-                                   decoder_channels=DECODER))
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tiny_edc, tmp_path_factory):
     """A generated test tile, a config over it and a checkpoint of its model."""
     from mmseg_edc.synthesis import generate_m3mcr_benchmark
     folder = tmp_path_factory.mktemp('pair')
     root = str(folder / 'm3mcr')
     generate_m3mcr_benchmark(root, num_train=1, num_val=1, num_test=1, seed=3)
     config = folder / 'tiny_edc.py'
-    config.write_text(CONFIG.format(base=DATASET_BASE, model=MODEL, root=root))
+    # the tiny EDC student, predicting the 6 classes of the generated benchmark
+    student_cfg = tiny_edc.model_cfg(decode_head=dict(type='EDCSegHead', num_classes=6,
+                                                      decoder_channels=tiny_edc.DECODER))
+    config.write_text(CONFIG.format(base=DATASET_BASE, model=student_cfg, root=root))
     torch.manual_seed(0)
-    model = build_inference_model(MODEL)
+    model = build_inference_model(student_cfg)
     checkpoint = str(folder / 'tiny_edc.pth')
     save_checkpoint(dict(state_dict=model.state_dict()), checkpoint)
     return str(config), checkpoint
@@ -116,7 +115,7 @@ def test_a_teacher_reads_the_cloud_free_image(setup):
     assert torch.equal(result.seg_logits.data, reference.seg_logits.data)
 
 
-def test_bad_inputs_and_checkpoints_are_refused(setup, tmp_path):
+def test_bad_inputs_and_checkpoints_are_refused(tiny_edc, setup, tmp_path):
     config, checkpoint = setup
     model = init_optical_sar_model(config, checkpoint)
     optical = np.full((30, 30, 4), 1000, np.uint16)
@@ -130,7 +129,7 @@ def test_bad_inputs_and_checkpoints_are_refused(setup, tmp_path):
         inference_optical_sar(model, 'optical.tif', sar)
     assert inference_optical_sar(model, optical, sar).pred_sem_seg.shape == (30, 30)
 
-    other = build_inference_model(model_cfg())                    # 3 classes
+    other = build_inference_model(tiny_edc.model_cfg())           # 3 classes
     wrong = str(tmp_path / 'other.pth')
     save_checkpoint(dict(state_dict=other.state_dict()), wrong)
     with pytest.raises(CheckpointMismatchError, match='shape mismatches'):

@@ -4,7 +4,6 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from edc_toys import model_cfg, save_random_teacher
 from mmengine.logging import MMLogger
 from mmseg.registry import HOOKS, MODELS
 
@@ -14,12 +13,17 @@ def fake_runner(model, iteration=0):
                            logger=MMLogger.get_instance('hook_test'))
 
 
-def loaded_student(tmp_path, **extra):
-    """The tiny student with its teacher loaded from a random checkpoint."""
-    teacher = save_random_teacher(tmp_path / 'teacher.pth')
-    student = MODELS.build(model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth', **extra))
-    student.init_weights()
-    return student, teacher
+@pytest.fixture
+def loaded_student(tiny_edc):
+    """``loaded_student(tmp_path, **extra)``: the tiny student (``extra`` added to its
+    config) with its teacher loaded from a random checkpoint; student and teacher."""
+    def build(tmp_path, **extra):
+        teacher = tiny_edc.save_random_teacher(tmp_path / 'teacher.pth')
+        student = MODELS.build(tiny_edc.model_cfg(
+            teacher_checkpoint=tmp_path / 'teacher.pth', **extra))
+        student.init_weights()
+        return student, teacher
+    return build
 
 
 def test_schedule_delay_then_linear_ramp():
@@ -33,7 +37,7 @@ def test_schedule_delay_then_linear_ramp():
         HOOKS.build(dict(type='DistillationScheduleHook', min_shared_fraction=1.5))
 
 
-def test_sets_the_students_scale_every_iteration(tmp_path):
+def test_sets_the_students_scale_every_iteration(loaded_student, tmp_path):
     student, _ = loaded_student(tmp_path)
     hook = HOOKS.build(dict(type='DistillationScheduleHook', delay_iters=1, ramp_iters=2))
     hook.before_train(fake_runner(student))
@@ -43,13 +47,13 @@ def test_sets_the_students_scale_every_iteration(tmp_path):
     assert student.distill_scale == 0.5          # (1 - 1 + 1) / 2
 
 
-def test_needs_a_model_with_a_teacher():
+def test_needs_a_model_with_a_teacher(tiny_edc):
     hook = HOOKS.build(dict(type='DistillationScheduleHook'))
     with pytest.raises(ValueError, match='needs a model with a teacher'):
-        hook.before_train(fake_runner(MODELS.build(model_cfg())))
+        hook.before_train(fake_runner(MODELS.build(tiny_edc.model_cfg())))
 
 
-def test_student_can_start_from_the_teacher_weights(tmp_path):
+def test_student_can_start_from_the_teacher_weights(loaded_student, tmp_path):
     student, trained_teacher = loaded_student(tmp_path)
     own_before = student.cloud_removal_head.conv_out.weight.clone()
     hook = HOOKS.build(dict(type='DistillationScheduleHook',
@@ -66,10 +70,11 @@ def test_student_can_start_from_the_teacher_weights(tmp_path):
     assert student.backbone.fusions[1].reliability is not None       # student's own part
 
 
-def test_a_teacher_sharing_few_tensors_cannot_initialise_the_student(tmp_path):
+def test_a_teacher_sharing_few_tensors_cannot_initialise_the_student(
+        tiny_edc, loaded_student, tmp_path):
     # A student with wider streams shares no backbone or decoder tensor shape with the
     # teacher, so far fewer than half of its tensors would be copied.
-    wide = copy.deepcopy(model_cfg()['backbone'])
+    wide = copy.deepcopy(tiny_edc.model_cfg()['backbone'])
     wide['stream_cfg']['embed_dims'] = (16, 32, 64, 128)
     student, _ = loaded_student(tmp_path, backbone=wide)
     hook = HOOKS.build(dict(type='DistillationScheduleHook',

@@ -7,7 +7,6 @@ import os.path as osp
 import pytest
 import torch
 from mmseg.registry import HOOKS
-from toy_training import NoisyDataset, RegressionModel, build_runner, log_text
 
 from mmseg_edc.engine import NonFiniteTrainingError
 
@@ -15,12 +14,18 @@ from mmseg_edc.engine import NonFiniteTrainingError
 NAN_IN_BATCH_2 = dict(nan_samples=[2], size=8)
 
 
-def guarded_runner(work_dir, action='stop', dataset_args=NAN_IN_BATCH_2, **kwargs):
-    hooks = dict(nonfinite_guard=dict(type='NonFiniteGuardHook', action=action,
-                                      max_consecutive_skips=kwargs.pop('max_skips', 5)),
-                 checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1))
-    return build_runner(work_dir, hooks=hooks, dataset=NoisyDataset(**dataset_args),
-                        shuffle=False, **kwargs)
+@pytest.fixture
+def guarded_runner(toy_training):
+    """``make(work_dir, action='stop', dataset_args=NAN_IN_BATCH_2, **runner_args)``: a
+    toy runner under the guard, checkpointing every iteration, batches in order."""
+    def make(work_dir, action='stop', dataset_args=NAN_IN_BATCH_2, **kwargs):
+        hooks = dict(nonfinite_guard=dict(type='NonFiniteGuardHook', action=action,
+                                          max_consecutive_skips=kwargs.pop('max_skips', 5)),
+                     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1))
+        return toy_training.build_runner(
+            work_dir, hooks=hooks, dataset=toy_training.NoisyDataset(**dataset_args),
+            shuffle=False, **kwargs)
+    return make
 
 
 def all_finite(tensors):
@@ -32,7 +37,7 @@ def checkpoints(work_dir):
 
 
 @pytest.mark.parametrize('optim_wrapper', ['OptimWrapper', 'AutocastOptimWrapper'])
-def test_stops_at_a_nan_loss_before_the_update(tmp_path, optim_wrapper):
+def test_stops_at_a_nan_loss_before_the_update(guarded_runner, tmp_path, optim_wrapper):
     runner = guarded_runner(tmp_path, optim_wrapper=optim_wrapper)
     with pytest.raises(NonFiniteTrainingError) as error:
         runner.train()
@@ -44,9 +49,10 @@ def test_stops_at_a_nan_loss_before_the_update(tmp_path, optim_wrapper):
     assert checkpoints(tmp_path) == ['iter_1.pth']
 
 
-def test_stops_at_a_nan_gradient_under_a_finite_loss(tmp_path):
+def test_stops_at_a_nan_gradient_under_a_finite_loss(guarded_runner, toy_training,
+                                                       tmp_path):
     runner = guarded_runner(tmp_path, dataset_args={},
-                            model=RegressionModel(nan_gradient=True))
+                            model=toy_training.RegressionModel(nan_gradient=True))
     before = copy.deepcopy(runner.model.state_dict())
     with pytest.raises(NonFiniteTrainingError, match='iteration 1: gradient norm=nan'):
         runner.train()
@@ -56,7 +62,7 @@ def test_stops_at_a_nan_gradient_under_a_finite_loss(tmp_path):
     assert checkpoints(tmp_path) == []
 
 
-def test_stops_when_an_update_overflows_the_weights(tmp_path):
+def test_stops_when_an_update_overflows_the_weights(guarded_runner, tmp_path):
     runner = guarded_runner(tmp_path, dataset_args={},
                             optimizer=dict(type='SGD', lr=math.inf))
     with pytest.raises(NonFiniteTrainingError,
@@ -66,7 +72,7 @@ def test_stops_when_an_update_overflows_the_weights(tmp_path):
     assert checkpoints(tmp_path) == []
 
 
-def test_skip_mode_leaves_the_model_untouched_and_counts(tmp_path):
+def test_skip_mode_leaves_the_model_untouched_and_counts(guarded_runner, tmp_path):
     runner = guarded_runner(tmp_path, action='skip', max_iters=1,
                             dataset_args=dict(nan_samples=[0]))
     before = copy.deepcopy(runner.model.state_dict())
@@ -76,20 +82,20 @@ def test_skip_mode_leaves_the_model_untouched_and_counts(tmp_path):
     assert runner.message_hub.get_scalar('train/skipped_nonfinite').current() == 1
 
 
-def test_skip_mode_trains_on_and_logs_the_count(tmp_path):
+def test_skip_mode_trains_on_and_logs_the_count(guarded_runner, toy_training, tmp_path):
     # NaN samples in batches 2 and 4 of 4
     runner = guarded_runner(tmp_path, action='skip',
                             dataset_args=dict(nan_samples=[2, 6]))
     runner.train()
     assert all_finite(runner.model.state_dict().values())
-    log = log_text(tmp_path)
+    log = toy_training.log_text(tmp_path)
     assert 'non-finite batch skipped at iteration 2: loss=nan, loss_mse=nan' in log
     assert 'skipped_nonfinite: 2' in log
     assert 'loss: nan' not in log           # skipped values stay out of the averages
     assert checkpoints(tmp_path) == [f'iter_{i}.pth' for i in (1, 2, 3, 4)]
 
 
-def test_skip_mode_stops_after_too_many_in_a_row(tmp_path):
+def test_skip_mode_stops_after_too_many_in_a_row(guarded_runner, tmp_path):
     runner = guarded_runner(tmp_path, action='skip', max_skips=2,
                             dataset_args=dict(nan_samples=range(8)))
     with pytest.raises(NonFiniteTrainingError,

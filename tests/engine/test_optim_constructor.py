@@ -3,7 +3,6 @@ are reported in one log line, not mmengine's one warning per frozen tensor."""
 import logging
 
 import pytest
-from edc_toys import model_cfg, save_random_teacher
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
@@ -31,11 +30,11 @@ def log_messages():
 
 
 @pytest.fixture(scope='module')
-def student(tmp_path_factory):
+def student(tiny_edc, tmp_path_factory):
     """The tiny student with its frozen teacher loaded."""
     path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
-    save_random_teacher(path)
-    model = MODELS.build(model_cfg(teacher_checkpoint=path))
+    tiny_edc.save_random_teacher(path)
+    model = MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=path))
     model.init_weights()
     return model
 
@@ -91,6 +90,6 @@ def test_every_frozen_part_counted_and_paramwise_cfg_kept(student, log_messages)
                if id(group['params'][0]) in backbone)
 
 
-def test_nothing_frozen_nothing_logged(log_messages):
-    build()(MODELS.build(model_cfg()))
+def test_nothing_frozen_nothing_logged(tiny_edc, log_messages):
+    build()(MODELS.build(tiny_edc.model_cfg()))
     assert not [m for m in log_messages if 'frozen' in m]

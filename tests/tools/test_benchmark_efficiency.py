@@ -6,7 +6,6 @@ import os.path as osp
 
 import pytest
 import torch.nn as nn
-from edc_toys import BANDS, model_cfg
 from mmseg.models import SegDataPreProcessor
 
 from mmseg_edc.apis import build_inference_model
@@ -28,10 +27,11 @@ def load_tool():
     return tool
 
 
-def test_input_channels_follow_the_data_preprocessor():
-    assert input_channel_count(build_inference_model(model_cfg())) == 6
+def test_input_channels_follow_the_data_preprocessor(tiny_edc):
+    assert input_channel_count(build_inference_model(tiny_edc.model_cfg())) == 6
     optical_only = dict(
-        type='OpticalSAREncoderDecoder', bands=BANDS, input_modalities=('optical',),
+        type='OpticalSAREncoderDecoder', bands=tiny_edc.BANDS,
+        input_modalities=('optical',),
         data_preprocessor=dict(type='OpticalSARDataPreProcessor', mean=[0.5] * 4,
                                std=[0.25] * 4),
         backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8),

@@ -6,13 +6,12 @@ import importlib.util
 import os.path as osp
 
 import pytest
-from edc_toys import model_cfg
 from mmengine.runner import save_checkpoint
-from test_train_test_e2e import CONFIG, options, tiny_benchmark  # noqa: F401
-from tool_runs import ROOT, run_tool_process, user_error_line
 
 from mmseg_edc.utils import run_tool
 from mmseg_edc.apis import build_inference_model
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool(path):
@@ -23,43 +22,46 @@ def load_tool(path):
     return tool
 
 
-def test_train_without_data(tmp_path):
+def test_train_without_data(tool_runs, reference_config, cfg_options, tmp_path):
     missing = str(tmp_path / 'no-data')
-    result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
-                              *options(missing, 2))
-    line = user_error_line(result)
+    result = tool_runs.process('tools/train.py', reference_config, '--work-dir',
+                               str(tmp_path / 'w'), *cfg_options(missing, 2))
+    line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: M3M-CR split list {missing}/splits/train.csv does not '
                            'exist; hold the validation areas out of train/ first')
 
 
-def test_train_with_the_wrong_class_count(tiny_benchmark, tmp_path):  # noqa: F811
-    result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
-                              *options(tiny_benchmark, 2), 'model.decode_head.num_classes=7')
-    assert user_error_line(result).startswith(
+def test_train_with_the_wrong_class_count(tool_runs, reference_config, cfg_options,
+                                          tiny_benchmark, tmp_path):
+    result = tool_runs.process('tools/train.py', reference_config, '--work-dir',
+                               str(tmp_path / 'w'), *cfg_options(tiny_benchmark, 2),
+                               'model.decode_head.num_classes=7')
+    assert tool_runs.user_error_line(result).startswith(
         "error: model.decode_head.num_classes is 7 but the train dataset M3MCRDataset "
         "(class_protocol '6class') has 6 classes")
     assert glob.glob(str(tmp_path / 'w' / '*.pth')) == []          # nothing trained
 
 
-def test_test_without_checkpoint(tmp_path):
+def test_test_without_checkpoint(tool_runs, reference_config, tmp_path):
     missing = str(tmp_path / 'iter_4.pth')
-    result = run_tool_process('tools/test.py', CONFIG, missing)
-    assert user_error_line(result) == f'error: checkpoint {missing} not found'
+    result = tool_runs.process('tools/test.py', reference_config, missing)
+    assert tool_runs.user_error_line(result) == f'error: checkpoint {missing} not found'
 
     # the same through the tool's entry point in this process, with --debug: raised
     with pytest.raises(FileNotFoundError, match=f'checkpoint {missing} not found'):
-        run_tool(load_tool('tools/test.py').main, [CONFIG, missing, '--debug'])
+        run_tool(load_tool('tools/test.py').main, [reference_config, missing, '--debug'])
 
 
-def test_test_refuses_a_checkpoint_of_another_model(tiny_benchmark, tmp_path):  # noqa: F811
+def test_test_refuses_a_checkpoint_of_another_model(tool_runs, tiny_edc, reference_config,
+                                                    cfg_options, tiny_benchmark, tmp_path):
     # an EDC toy's weights for the early-fusion UPerNet config
     checkpoint = str(tmp_path / 'edc_toy.pth')
-    save_checkpoint(dict(state_dict=build_inference_model(model_cfg()).state_dict()),
-                    checkpoint)
+    save_checkpoint(dict(state_dict=build_inference_model(
+        tiny_edc.model_cfg()).state_dict()), checkpoint)
     work_dir = str(tmp_path / 'work')
-    result = run_tool_process('tools/test.py', CONFIG, checkpoint, '--work-dir', work_dir,
-                              *options(tiny_benchmark, 2))
-    line = user_error_line(result)
+    result = tool_runs.process('tools/test.py', reference_config, checkpoint, '--work-dir',
+                               work_dir, *cfg_options(tiny_benchmark, 2))
+    line = tool_runs.user_error_line(result)
     assert line.startswith(f'error: checkpoint {checkpoint} does not fit the model '
                            'OpticalSAREncoderDecoder')
     assert 'missing keys (' in line and 'unexpected keys (' in line
@@ -68,10 +70,10 @@ def test_test_refuses_a_checkpoint_of_another_model(tiny_benchmark, tmp_path):  
     assert evaluated == []
 
 
-def test_converter_without_its_input(tmp_path):
-    result = run_tool_process('tools/dataset_converters/whu_opt_sar.py',
-                              str(tmp_path / 'whu-opt-sar'), str(tmp_path / 'tiles'))
-    assert user_error_line(result) == (
+def test_converter_without_its_input(tool_runs, tmp_path):
+    result = tool_runs.process('tools/dataset_converters/whu_opt_sar.py',
+                               str(tmp_path / 'whu-opt-sar'), str(tmp_path / 'tiles'))
+    assert tool_runs.user_error_line(result) == (
         f'error: WHU-OPT-SAR split file {tmp_path}/whu-opt-sar/The division of the '
         'dataset.txt does not exist')
 

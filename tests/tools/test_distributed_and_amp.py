@@ -11,10 +11,8 @@ import subprocess
 import sys
 
 import torch
-from test_train_test_e2e import ROOT, options, run_tool, tiny_benchmark  # noqa: F401
 
-BASE = osp.join(ROOT, 'configs', 'references',
-                'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160.py')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GROUP_NORM = """_base_ = ['{base}']
 norm_cfg = dict(type='GN', num_groups=4, requires_grad=True)
 model = dict(backbone=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg))
@@ -32,17 +30,18 @@ def final_state(work_dir, iters):
                       weights_only=False)['state_dict']
 
 
-def test_two_gloo_processes_match_one_process(tiny_benchmark, tmp_path):  # noqa: F811
+def test_two_gloo_processes_match_one_process(reference_config, cfg_options, tool_runs,
+                                              tiny_benchmark, tmp_path):
     config = tmp_path / 'gn.py'
-    config.write_text(GROUP_NORM.format(base=BASE))
+    config.write_text(GROUP_NORM.format(base=reference_config))
     single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
-    run_tool('tools/train.py', str(config), '--work-dir', single,
-             *options(tiny_benchmark, 3), 'train_dataloader.batch_size=2')
+    tool_runs.run('tools/train.py', str(config), '--work-dir', single,
+                  *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=2')
     env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
                PORT=str(random.randint(20000, 40000)))
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', dist,
-         *options(tiny_benchmark, 3), 'train_dataloader.batch_size=1'],
+         *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=1'],
         cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     assert 'nccl -> gloo' in result.stdout + result.stderr
@@ -52,11 +51,12 @@ def test_two_gloo_processes_match_one_process(tiny_benchmark, tmp_path):  # noqa
         torch.testing.assert_close(two[key], one[key], rtol=1e-3, atol=1e-5, msg=key)
 
 
-def test_amp_on_cpu_trains_with_bfloat16(tiny_benchmark, tmp_path):  # noqa: F811
+def test_amp_on_cpu_trains_with_bfloat16(reference_config, cfg_options, tool_runs,
+                                         tiny_benchmark, tmp_path):
     work_dir = str(tmp_path / 'amp')
-    log = run_tool('tools/train.py', BASE, '--work-dir', work_dir, '--amp',
-                   *options(tiny_benchmark, 2))
+    log = tool_runs.run('tools/train.py', reference_config, '--work-dir', work_dir, '--amp',
+                        *cfg_options(tiny_benchmark, 2))
     assert 'bfloat16 autocast on CPU' in log
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
-    dumped = open(osp.join(work_dir, osp.basename(BASE))).read()
+    dumped = open(osp.join(work_dir, osp.basename(reference_config))).read()
     assert "type='AutocastOptimWrapper'" in dumped

@@ -19,9 +19,8 @@ import sys
 import mmseg
 import pytest
 import torch
-from test_edc_teacher_student_e2e import CR_HEAD, write_config
-from test_train_test_e2e import ROOT, options, tiny_benchmark  # noqa: F401
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_TOOLS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools')
 CONFIG = osp.join(ROOT, 'configs', 'edc', 'ablations',
                   'edc_edc-small-no-teacher_1xb8-400it_generated-m3mcr-160x160.py')
@@ -68,18 +67,20 @@ def test_print_config_and_mmseg_apis(outside):
     assert 'MissingCompiledOps' in log
 
 
-def test_mmseg_train_then_test_with_out(outside, tiny_benchmark, tmp_path):  # noqa: F811
-    config = write_config(tmp_path / 'tiny.py', CONFIG, CR_HEAD)
+def test_mmseg_train_then_test_with_out(tiny_edc_configs, cfg_options, outside,
+                                        tiny_benchmark, tmp_path):
+    config = tiny_edc_configs.write(tmp_path / 'tiny.py', CONFIG, tiny_edc_configs.CR_HEAD)
     work_dir = str(tmp_path / 'work')
     succeeded(run_plain([osp.join(MMSEG_TOOLS, 'train.py'), config, '--work-dir', work_dir,
-                         *options(tiny_benchmark, 2), 'val_cfg=None', 'val_dataloader=None',
+                         *cfg_options(tiny_benchmark, 2), 'val_cfg=None',
+                         'val_dataloader=None',
                          'val_evaluator=None'],
                         outside))
     checkpoint = osp.join(work_dir, 'iter_2.pth')
     out_dir = str(tmp_path / 'preds')
     log = succeeded(run_plain([osp.join(MMSEG_TOOLS, 'test.py'), config, checkpoint,
                                '--work-dir', work_dir, '--out', out_dir,
-                               *options(tiny_benchmark, 2)], outside))
+                               *cfg_options(tiny_benchmark, 2)], outside))
     assert 'Loads checkpoint by local backend' in log
     metrics = [json.loads(line) for path in glob.glob(osp.join(work_dir, '*', '*.json'))
                for line in open(path) if 'cr/PSNR' in line]
@@ -98,13 +99,14 @@ class RunsAShellCommand:
         return os.system, (self.command,)
 
 
-def test_mmseg_test_refuses_a_checkpoint_that_runs_code(outside, tiny_benchmark,  # noqa: F811
-                                                        tmp_path):
+def test_mmseg_test_refuses_a_checkpoint_that_runs_code(cfg_options, outside,
+                                                        tiny_benchmark, tmp_path):
     marker = tmp_path / 'payload_ran'
     checkpoint = str(tmp_path / 'evil.pth')
     torch.save(dict(state_dict={}, meta=RunsAShellCommand(f'touch {marker}')), checkpoint)
     result = run_plain([osp.join(MMSEG_TOOLS, 'test.py'), CONFIG, checkpoint,
-                        '--work-dir', str(tmp_path / 'work'), *options(tiny_benchmark, 2)],
+                        '--work-dir', str(tmp_path / 'work'),
+                        *cfg_options(tiny_benchmark, 2)],
                        outside)
     assert result.returncode != 0
     assert f'UnsafeCheckpointError: refused to load checkpoint {checkpoint}' in result.stderr

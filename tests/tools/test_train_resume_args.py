@@ -4,16 +4,20 @@ import os.path as osp
 
 import pytest
 import torch
-from test_train_test_e2e import CONFIG, ROOT
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 spec = importlib.util.spec_from_file_location('train_tool',
                                               osp.join(ROOT, 'tools', 'train.py'))
 train_tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(train_tool)
 
 
-def config(*args):
-    return train_tool.build_config(train_tool.parse_args([CONFIG, *args]))
+@pytest.fixture
+def config(reference_config):
+    """``config(*args)``: the config tools/train.py builds from the reference config and
+    ``args``."""
+    return lambda *args: train_tool.build_config(
+        train_tool.parse_args([reference_config, *args]))
 
 
 def checkpoint(path, seed):
@@ -21,7 +25,7 @@ def checkpoint(path, seed):
     return str(path)
 
 
-def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
+def test_resume_with_nothing_to_resume_is_an_error(config, tmp_path):
     with pytest.raises(FileNotFoundError, match=f'--resume: nothing to resume from in '
                        rf'{tmp_path} \(no last_checkpoint file\).*--resume-or-start'):
         config('--work-dir', str(tmp_path), '--resume')
@@ -33,7 +37,7 @@ def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
         config('--work-dir', str(tmp_path), '--resume')
 
 
-def test_resume_or_start_starts_fresh_or_resumes(tmp_path):
+def test_resume_or_start_starts_fresh_or_resumes(config, tmp_path):
     cfg = config('--work-dir', str(tmp_path), '--resume-or-start')
     assert not cfg.resume and cfg.load_from is None
     latest = checkpoint(tmp_path / 'iter_2.pth', seed=0)
@@ -45,7 +49,7 @@ def test_resume_or_start_starts_fresh_or_resumes(tmp_path):
         config('--resume', latest, '--resume-or-start')
 
 
-def test_resume_trains_with_the_checkpoints_seed(tmp_path):
+def test_resume_trains_with_the_checkpoints_seed(config, tmp_path):
     # the config has seed 0; the checkpoint's run had 1234 (or no seed in its config)
     path = checkpoint(tmp_path / 'iter_2.pth', seed=1234)
     assert config('--work-dir', str(tmp_path), '--resume', path).randomness.seed == 1234

@@ -1,7 +1,6 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from edc_toys import model_cfg
 
 from mmseg_edc.apis import build_inference_model
 from mmseg_edc.utils.efficiency import count_flops, count_parameters, measure_throughput
@@ -27,9 +26,9 @@ def test_flops_by_hand_including_fused_attention():
     assert count_flops(ConvThenAttention(), (1, 2, 8, 8))['flops'] == conv + attention
 
 
-def test_inference_model_drops_the_teacher_and_counts_parameters():
+def test_inference_model_drops_the_teacher_and_counts_parameters(tiny_edc):
     # the teacher's config and checkpoint need not exist: it is never built
-    student = build_inference_model(model_cfg(
+    student = build_inference_model(tiny_edc.model_cfg(
         teacher=dict(config='unused.py', checkpoint='unused.pth')))
     assert student.teacher is None and student.distill_loss is None
     assert not student.training
@@ -37,8 +36,8 @@ def test_inference_model_drops_the_teacher_and_counts_parameters():
     assert count_parameters(nn.Linear(3, 4)) == 16
 
 
-def test_flops_and_throughput_of_a_tiny_edc():
-    model = build_inference_model(model_cfg())
+def test_flops_and_throughput_of_a_tiny_edc(tiny_edc):
+    model = build_inference_model(tiny_edc.model_cfg())
     flops = count_flops(model, (1, 6, 64, 64))
     assert flops['flops'] > 0
     assert {'backbone', 'decode_head', 'cloud_removal_head'} <= set(flops['by_module'])

@@ -5,8 +5,6 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from whu_scenes import (NARROW_SCENE, TEST_SCENES, TRAIN_SCENES, read_tiff, scene_arrays,
-                        write_split_file)
 
 from mmseg_edc.synthesis import synthesize_clouds_random_cover
 from mmseg_edc.datasets.whu_opt_sar import (CLOUD_TINT, MANIFEST, OUTPUT_FOLDERS,
@@ -22,38 +20,42 @@ def keys(out_dir, split):
         return f.read().split()
 
 
-def tile(out_dir, modality, key):
-    return read_tiff(osp.join(out_dir, OUTPUT_FOLDERS[modality], f'{key}.tif'))
+@pytest.fixture
+def tile(whu_scenes):
+    """``tile(out_dir, modality, key)``: the ``C x H x W`` pixels of a converted tile."""
+    return lambda out_dir, modality, key: whu_scenes.read_tiff(
+        osp.join(out_dir, OUTPUT_FOLDERS[modality], f'{key}.tif'))
 
 
-def test_layout_counts_and_scene_level_hold_out(converted):
+def test_layout_counts_and_scene_level_hold_out(whu_scenes, converted):
     out = converted['out_dir']
     # 200 x 300 (or 299) scenes in 100 px tiles: 2 rows x 3 columns each
     assert converted['tiles'] == dict(train=3 * 6, val=2 * 6, test=2 * 6)
     assert converted['scenes'] == dict(train=3, val=2, test=2)
     val_scenes = set(converted['val_scenes'])
-    assert len(val_scenes) == 2 and val_scenes <= set(TRAIN_SCENES)
+    assert len(val_scenes) == 2 and val_scenes <= set(whu_scenes.TRAIN_SCENES)
     scenes = {split: {k.split('_')[0] for k in keys(out, split)}
               for split in ('train', 'val', 'test')}
     assert scenes['val'] == val_scenes
     assert not scenes['train'] & val_scenes
-    assert scenes['train'] | val_scenes == set(TRAIN_SCENES)
-    assert scenes['test'] == set(TEST_SCENES)
+    assert scenes['train'] | val_scenes == set(whu_scenes.TRAIN_SCENES)
+    assert scenes['test'] == set(whu_scenes.TEST_SCENES)
     for folder in OUTPUT_FOLDERS.values():
         assert len(os.listdir(osp.join(out, folder))) == 7 * 6
     with open(osp.join(out, MANIFEST)) as f:
         manifest = json.load(f)
-    assert manifest['scene_shapes'][NARROW_SCENE] == [200, 299]
+    assert manifest['scene_shapes'][whu_scenes.NARROW_SCENE] == [200, 299]
     assert manifest['cover_range'] == [0.1, 0.9]
 
 
-def test_tiles_equal_the_scene_windows_with_the_edge_shifted_inward(converted):
+def test_tiles_equal_the_scene_windows_with_the_edge_shifted_inward(whu_scenes, converted,
+                                                                   tile):
     out = converted['out_dir']
-    split = 'val' if NARROW_SCENE in converted['val_scenes'] else 'train'
-    narrow = [k for k in keys(out, split) if k.startswith(NARROW_SCENE)]
-    assert narrow == [f'{NARROW_SCENE}_y{y:04d}_x{x:04d}'
+    split = 'val' if whu_scenes.NARROW_SCENE in converted['val_scenes'] else 'train'
+    narrow = [k for k in keys(out, split) if k.startswith(whu_scenes.NARROW_SCENE)]
+    assert narrow == [f'{whu_scenes.NARROW_SCENE}_y{y:04d}_x{x:04d}'
                       for y in (0, 100) for x in (0, 100, 199)]
-    scene = scene_arrays(NARROW_SCENE)
+    scene = whu_scenes.scene_arrays(whu_scenes.NARROW_SCENE)
     for key in (narrow[2], narrow[4]):
         y0, x0 = int(key[-10:-6]), int(key[-4:])
         window = (slice(None), slice(y0, y0 + 100), slice(x0, x0 + 100))
@@ -62,15 +64,16 @@ def test_tiles_equal_the_scene_windows_with_the_edge_shifted_inward(converted):
         np.testing.assert_array_equal(tile(out, 'seg_map', key), scene['lbl'][window])
 
 
-def test_padded_edges(whu_root, tmp_path):
+def test_padded_edges(whu_scenes, whu_root, tile, tmp_path):
     summary = convert_whu_opt_sar(str(whu_root), str(tmp_path / 'tiles'), tile_size=128,
-                                  stride=96, edge='pad', val_scenes=[NARROW_SCENE])
+                                  stride=96, edge='pad',
+                                  val_scenes=[whu_scenes.NARROW_SCENE])
     out = summary['out_dir']
     # rows at 0, 96 (ceil(72 / 96) + 1 = 2), columns at 0, 96, 192: 6 tiles per scene
     assert summary['tiles'] == dict(train=4 * 6, val=6, test=2 * 6)
-    key = f'{NARROW_SCENE}_y0096_x0192'
+    key = f'{whu_scenes.NARROW_SCENE}_y0096_x0192'
     assert key in keys(out, 'val')
-    scene = scene_arrays(NARROW_SCENE)
+    scene = whu_scenes.scene_arrays(whu_scenes.NARROW_SCENE)
     h, w = 200 - 96, 299 - 192                                   # scene pixels in the tile
     for modality, folder, fill in (('clear', 'optical', 0), ('sar', 'sar', 0),
                                    ('seg_map', 'lbl', 255)):
@@ -83,7 +86,7 @@ def test_padded_edges(whu_root, tmp_path):
         assert (array[:, h:, :] == 0).all() and (array[:, :, w:] == 0).all()
 
 
-def test_clouds_are_the_documented_recipe_seeded_per_tile(converted):
+def test_clouds_are_the_documented_recipe_seeded_per_tile(converted, tile):
     out = converted['out_dir']
     key = keys(out, 'test')[3]
     clear = tile(out, 'clear', key).transpose(1, 2, 0) / np.float32(255)
@@ -94,7 +97,7 @@ def test_clouds_are_the_documented_recipe_seeded_per_tile(converted):
     np.testing.assert_array_equal(tile(out, 'cloud_mask', key)[0], layer.mask)
 
 
-def test_same_seed_same_bytes_other_tile_or_seed_other_clouds(converted, tmp_path):
+def test_same_seed_same_bytes_other_tile_or_seed_other_clouds(converted, tile, tmp_path):
     root = osp.join(osp.dirname(converted['out_dir']), 'whu-opt-sar')
     again = convert_whu_opt_sar(root, str(tmp_path / 'again'), tile_size=100,
                                 val_scenes=2, seed=5, workers=2)
@@ -116,7 +119,7 @@ def test_same_seed_same_bytes_other_tile_or_seed_other_clouds(converted, tmp_pat
                               tile(other['out_dir'], 'cloud_mask', first))
 
 
-def test_cloud_cover_spread_within_range(converted):
+def test_cloud_cover_spread_within_range(converted, tile):
     out = converted['out_dir']
     covers = [tile(out, 'cloud_mask', key).mean()
               for split in ('train', 'val', 'test') for key in keys(out, split)]
@@ -141,13 +144,14 @@ def test_missing_scene_is_named_and_nothing_is_written(whu_root, tmp_path):
 
 @pytest.mark.parametrize('damage, workers', [('truncated', 1), ('truncated', 2),
                                              ('not_a_tiff', 1)])
-def test_corrupt_input_names_the_file_and_leaves_no_output(whu_root, tmp_path, damage,
-                                                           workers):
-    path = whu_root / 'lbl' / f'{TEST_SCENES[-1]}.tif'     # converted last
+def test_corrupt_input_names_the_file_and_leaves_no_output(whu_scenes, whu_root, tmp_path,
+                                                           damage, workers):
+    path = whu_root / 'lbl' / f'{whu_scenes.TEST_SCENES[-1]}.tif'     # converted last
     data = path.read_bytes()
     path.write_bytes(data[:len(data) // 2] if damage == 'truncated' else b'junk' * 100)
     out = tmp_path / 'tiles'
-    with pytest.raises(RasterReadError, match=rf'{path}.*scene {TEST_SCENES[-1]}'):
+    with pytest.raises(RasterReadError,
+                       match=rf'{path}.*scene {whu_scenes.TEST_SCENES[-1]}'):
         convert_whu_opt_sar(str(whu_root), str(out), tile_size=100, val_scenes=1,
                             workers=workers)
     assert not out.exists() and leftovers(tmp_path) == []
@@ -178,20 +182,21 @@ def test_overwrite_protection(whu_root, tmp_path):
     assert len(os.listdir(whu_root / 'optical')) == 7
 
 
-def test_command_line(whu_root, tmp_path, capsys):
+def test_command_line(whu_scenes, whu_root, tmp_path, capsys):
     spec = importlib.util.spec_from_file_location(
         'whu_opt_sar_cli', osp.join(ROOT, 'tools', 'dataset_converters', 'whu_opt_sar.py'))
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
-    split = write_split_file(tmp_path, train=TRAIN_SCENES[:2], test=TEST_SCENES[:1])
+    split = whu_scenes.write_split_file(tmp_path, train=whu_scenes.TRAIN_SCENES[:2],
+                                        test=whu_scenes.TEST_SCENES[:1])
     out = tmp_path / 'tiles'
     args = [str(whu_root), str(out), '--split-file', str(split), '--tile-size', '100',
-            '--edge', 'pad', '--val-scenes', TRAIN_SCENES[1],
+            '--edge', 'pad', '--val-scenes', whu_scenes.TRAIN_SCENES[1],
             '--cover-range', '0.2', '0.3']
     cli.main(args)
     assert 'wrote 18 tiles of 3 scenes' in capsys.readouterr().out
-    assert keys(str(out), 'val')[0] == f'{TRAIN_SCENES[1]}_y0000_x0000'
-    covers = [read_tiff(str(p)).mean() for p in (out / 'cloud_mask').iterdir()]
+    assert keys(str(out), 'val')[0] == f'{whu_scenes.TRAIN_SCENES[1]}_y0000_x0000'
+    covers = [whu_scenes.read_tiff(str(p)).mean() for p in (out / 'cloud_mask').iterdir()]
     assert 0.2 - 1e-4 <= min(covers) and max(covers) <= 0.3 + 1e-4
     with pytest.raises(SystemExit) as stop:
         run_tool(cli.main, args)

@@ -5,7 +5,6 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmseg.registry import DATASETS
-from whu_scenes import read_tiff
 
 from mmseg_edc.datasets import WHUOptSARDataset
 
@@ -20,8 +19,10 @@ def real_pipeline(crop):
             dict(type='PackOpticalSARInputs')]
 
 
-def hwc(path):
-    return read_tiff(path).transpose(1, 2, 0)
+@pytest.fixture
+def hwc(whu_scenes):
+    """``hwc(path)``: the ``H x W x C`` pixels of a tile file."""
+    return lambda path: whu_scenes.read_tiff(path).transpose(1, 2, 0)
 
 
 def test_reads_converted_tiles_through_the_real_pipeline(converted):
@@ -40,7 +41,7 @@ def test_reads_converted_tiles_through_the_real_pipeline(converted):
     assert sample.metainfo['sample_key'] == dataset.get_data_info(0)['sample_key']
 
 
-def test_packed_values_are_the_saved_tiles_scaled(converted):
+def test_packed_values_are_the_saved_tiles_scaled(converted, hwc):
     dataset = WHUOptSARDataset(data_root=converted['out_dir'], split='test',
                                pipeline=real_pipeline(100))
     info = dataset.get_data_info(2)
@@ -59,7 +60,7 @@ def test_packed_values_are_the_saved_tiles_scaled(converted):
     ('7class', {0: 255, 10: 0, 20: 1, 30: 2, 40: 3, 50: 4, 60: 5, 70: 6}),
     ('8class', {0: 0, 10: 1, 20: 2, 30: 3, 40: 4, 50: 5, 60: 6, 70: 7}),
 ])
-def test_class_protocols_map_the_raw_codes(converted, protocol, expected):
+def test_class_protocols_map_the_raw_codes(converted, hwc, protocol, expected):
     dataset = WHUOptSARDataset(data_root=converted['out_dir'], split='train',
                                class_protocol=protocol, pipeline=real_pipeline(100))
     assert len(dataset.metainfo['classes']) == len(dataset.metainfo['palette']) == (

@@ -1,17 +1,16 @@
 import numpy as np
 import pytest
-from whu_scenes import TEST_SCENES, TRAIN_SCENES, write_plain_tiff, write_split_file
 
 from mmseg_edc.datasets.whu_opt_sar import (inspect_scene, read_official_split,
                                             select_val_scenes)
 from mmseg_edc.io import RasterReadError
 
 
-def test_reads_the_official_split_file(tmp_path):
-    path = write_split_file(tmp_path)
+def test_reads_the_official_split_file(whu_scenes, tmp_path):
+    path = whu_scenes.write_split_file(tmp_path)
     assert b'\r\n\r\ntest:\r\n' in path.read_bytes()
-    assert read_official_split(str(path)) == dict(train=list(TRAIN_SCENES),
-                                                  test=list(TEST_SCENES))
+    assert read_official_split(str(path)) == dict(train=list(whu_scenes.TRAIN_SCENES),
+                                                  test=list(whu_scenes.TEST_SCENES))
 
 
 def test_split_file_errors(tmp_path):
@@ -45,17 +44,17 @@ def test_val_hold_out_is_seeded_and_scene_level():
         select_val_scenes(train, 80, seed=0)
 
 
-def test_inspect_scene_checks_bands_and_sizes(whu_root):
+def test_inspect_scene_checks_bands_and_sizes(whu_scenes, whu_root):
     info = inspect_scene(str(whu_root), 'NH49E001015')
     assert info.shape == (200, 299)
     assert info.paths['label'].endswith('lbl/NH49E001015.tif')
-    write_plain_tiff(str(whu_root / 'sar' / 'NH49E001013.tif'),
-                     np.zeros((2, 200, 300), np.uint8))
+    whu_scenes.write_plain_tiff(str(whu_root / 'sar' / 'NH49E001013.tif'),
+                                np.zeros((2, 200, 300), np.uint8))
     with pytest.raises(RasterReadError, match=r'sar file .*sar/NH49E001013.tif \(scene '
                        r"NH49E001013\) has 2 band\(s\) of \['uint8'\]; expected 1 band"):
         inspect_scene(str(whu_root), 'NH49E001013')
-    write_plain_tiff(str(whu_root / 'lbl' / 'NH49E002013.tif'),
-                     np.zeros((1, 200, 301), np.uint8))
+    whu_scenes.write_plain_tiff(str(whu_root / 'lbl' / 'NH49E002013.tif'),
+                                np.zeros((1, 200, 301), np.uint8))
     with pytest.raises(ValueError, match=r'scene NH49E002013: .*lbl/NH49E002013.tif is '
                        r'200 x 301 \(H x W\) but .*optical/NH49E002013.tif is 200 x 300'):
         inspect_scene(str(whu_root), 'NH49E002013')

@@ -7,34 +7,33 @@ from mmengine.optim import OptimWrapper
 from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
-from edc_toys import make_batch, model_cfg, save_random_teacher
 
 from mmseg_edc.models.segmentors.edc_segmentor import sliding_windows
 
-def test_loss_train_val_and_tensor_modes():
-    model = MODELS.build(model_cfg())
-    data = model.data_preprocessor(make_batch(), True)
+def test_loss_train_val_and_tensor_modes(tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg())
+    data = model.data_preprocessor(tiny_edc.make_batch(), True)
     losses = model(**data, mode='loss')
     assert {'decode.loss_ce', 'decode.acc_seg', 'cr.loss_cr'} <= set(losses)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
     before = model.cloud_removal_head.conv_out.weight.clone()
-    log_vars = model.train_step(make_batch(), optim)
+    log_vars = model.train_step(tiny_edc.make_batch(), optim)
     assert torch.isfinite(log_vars['loss'])
     assert not torch.equal(before, model.cloud_removal_head.conv_out.weight)
 
     model.eval()
-    outputs = model.val_step(make_batch())
+    outputs = model.val_step(tiny_edc.make_batch())
     assert outputs[0].pred_sem_seg.shape == (12, 12)         # the label grid
     assert outputs[0].pred_clear_img.shape == (40, 40)       # the image, un-padded
     assert outputs[0].pred_clear_img.data.shape[0] == 4
-    data = model.data_preprocessor(make_batch(), False)
+    data = model.data_preprocessor(tiny_edc.make_batch(), False)
     logits, clear = model(**data, mode='tensor')
     assert logits.shape == (2, 3, 40, 40) and clear.shape == (2, 4, 40, 40)   # no test padding
 
 
-def test_slide_inference_carries_the_reconstruction_and_matches_whole():
-    model = MODELS.build(model_cfg()).eval()
-    batch = make_batch(batch=1, size=(64, 64), label=(20, 20))
+def test_slide_inference_carries_the_reconstruction_and_matches_whole(tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg()).eval()
+    batch = tiny_edc.make_batch(batch=1, size=(64, 64), label=(20, 20))
     whole = model.test_step(batch)[0]
     model.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64), stride=(32, 32))
     slide = model.test_step(batch)[0]
@@ -52,25 +51,30 @@ def test_sliding_windows_cover_like_mmseg():
     assert list(sliding_windows(50, 70, (160, 160), (80, 80))) == [(0, 50, 0, 70)]
 
 
-def test_no_cloud_removal_branch():
-    model = MODELS.build(model_cfg(with_cr=False))
-    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+def test_no_cloud_removal_branch(tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg(with_cr=False))
+    losses = model(**model.data_preprocessor(tiny_edc.make_batch(), True), mode='loss')
     assert not any(k.startswith('cr.') for k in losses)
     model.eval()
-    assert 'pred_clear_img' not in model.val_step(make_batch())[0]
+    assert 'pred_clear_img' not in model.val_step(tiny_edc.make_batch())[0]
 
 
-def student_with_teacher(tmp_path):
-    """A tiny student whose teacher is loaded (as the Runner does, by init_weights)."""
-    path = tmp_path / 'teacher.pth'
-    if not path.exists():
-        save_random_teacher(path)
-    model = MODELS.build(model_cfg(teacher_checkpoint=path))
-    model.init_weights()
-    return model
+@pytest.fixture
+def student_with_teacher(tiny_edc):
+    """``student_with_teacher(tmp_path)``: a tiny student whose teacher is loaded (as the
+    Runner does, by init_weights)."""
+    def build(tmp_path):
+        path = tmp_path / 'teacher.pth'
+        if not path.exists():
+            tiny_edc.save_random_teacher(path)
+        model = MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=path))
+        model.init_weights()
+        return model
+    return build
 
 
-def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tmp_path):
+def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tiny_edc, student_with_teacher,
+                                                             tmp_path):
     model = student_with_teacher(tmp_path)
     teacher_params = set(map(id, model.teacher.parameters()))
     assert all(not p.requires_grad for p in model.teacher.parameters())
@@ -88,34 +92,35 @@ def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tmp_path):
     assert in_optimizer == {id(p) for p in model.parameters() if p.requires_grad}
 
     teacher_before = copy.deepcopy(model.teacher.model.state_dict())
-    log_vars = model.train_step(make_batch(), optim)
+    log_vars = model.train_step(tiny_edc.make_batch(), optim)
     assert 'distill.loss_distill' in log_vars and log_vars['distill.loss_distill'] > 0
     for key, value in model.teacher.model.state_dict().items():
         assert torch.equal(value, teacher_before[key]), key     # BN stats included
 
     model.distill_scale = 0.0
-    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    losses = model(**model.data_preprocessor(tiny_edc.make_batch(), True), mode='loss')
     assert losses['distill.loss_distill'].item() == 0.0
 
     # a student checkpoint loads for inference without the teacher, and back into
     # a student without complaints about the (absent) teacher weights
     path = str(tmp_path / 'student.pth')
     save_checkpoint(dict(state_dict=model.state_dict()), path)
-    load_checkpoint(MODELS.build(model_cfg()), path, strict=True)
-    load_checkpoint(MODELS.build(model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')),
-                    path, strict=True)
+    load_checkpoint(MODELS.build(tiny_edc.model_cfg()), path, strict=True)
+    load_checkpoint(MODELS.build(tiny_edc.model_cfg(
+        teacher_checkpoint=tmp_path / 'teacher.pth')), path, strict=True)
 
 
-def test_teacher_sees_the_cloud_free_image_normalised(tmp_path):
+def test_teacher_sees_the_cloud_free_image_normalised(tiny_edc, student_with_teacher,
+                                                      tmp_path):
     model = student_with_teacher(tmp_path)
-    data = model.data_preprocessor(make_batch(size=(32, 32)), True)
+    data = model.data_preprocessor(tiny_edc.make_batch(size=(32, 32)), True)
     teacher_inputs = model.with_cloud_free_optical(data['inputs'], data['data_samples'])
     clear = data['data_samples'][1].gt_clear_img.data
     torch.testing.assert_close(teacher_inputs[1, :4], (clear - 0.5) / 0.25)
     torch.testing.assert_close(teacher_inputs[:, 4:], data['inputs'][:, 4:])
 
 
-def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
+def test_teacher_checkpoint_errors_name_the_keys(student_with_teacher, tmp_path):
     model = student_with_teacher(tmp_path)
     good = copy.deepcopy(model.teacher.model.state_dict())
     model.teacher.load_checkpoint_weights(good, 'good.pth')
@@ -130,16 +135,18 @@ def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
         model.teacher.load_checkpoint_weights(wrong, 'bad.pth')
 
 
-def test_config_errors():
+def test_config_errors(tiny_edc):
     with pytest.raises(ValueError, match='distill_loss needs a teacher'):
-        MODELS.build(dict(model_cfg(), distill_loss=dict(type='MaskedFeatureDistillationLoss')))
+        MODELS.build(dict(tiny_edc.model_cfg(),
+                          distill_loss=dict(type='MaskedFeatureDistillationLoss')))
     with pytest.raises(ValueError, match='takes no neck'):
-        MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=[8, 16, 32, 64])))
+        MODELS.build(dict(tiny_edc.model_cfg(),
+                          neck=dict(type='DCHFNeck', in_channels=[8, 16, 32, 64])))
 
 
-def test_cloud_free_optical_input_for_the_teacher():
-    model = MODELS.build(model_cfg(with_cr=False, optical_input='cloud_free'))
-    batch = make_batch()
+def test_cloud_free_optical_input_for_the_teacher(tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg(with_cr=False, optical_input='cloud_free'))
+    batch = tiny_edc.make_batch()
     losses = model(**model.data_preprocessor(batch, True), mode='loss')
     assert torch.isfinite(losses['decode.loss_ce'])
     model.eval()
@@ -152,9 +159,10 @@ def test_cloud_free_optical_input_for_the_teacher():
         model.val_step(batch)
 
 
-def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_otherwise():
-    model = MODELS.build(model_cfg()).eval()
-    batch = make_batch(batch=1, size=(64, 64), label=(20, 20))
+def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_otherwise(
+        tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg()).eval()
+    batch = tiny_edc.make_batch(batch=1, size=(64, 64), label=(20, 20))
     model.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64), stride=(32, 32),
                                 blend='taper')
     one_window = model.test_step(batch)[0]
@@ -185,13 +193,13 @@ def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_o
         model.test_step(batch)
 
 
-def test_a_teacher_without_distill_loss_only_initialises(tmp_path):
-    save_random_teacher(tmp_path / 'teacher.pth')
-    cfg = model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
+def test_a_teacher_without_distill_loss_only_initialises(tiny_edc, tmp_path):
+    tiny_edc.save_random_teacher(tmp_path / 'teacher.pth')
+    cfg = tiny_edc.model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
     cfg['distill_loss'] = None
     model = MODELS.build(cfg)
     model.init_weights()
     assert model.teacher is not None
     model.teacher.features = None             # would fail if the teacher ran
-    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    losses = model(**model.data_preprocessor(tiny_edc.make_batch(), True), mode='loss')
     assert not any(k.startswith('distill.') for k in losses)

@@ -4,7 +4,6 @@ import time
 
 import pytest
 import torch
-from edc_toys import model_cfg, save_random_teacher
 from mmengine.runner import save_checkpoint
 from mmseg.registry import MODELS
 
@@ -24,10 +23,10 @@ def test_resolves_work_dirs(tmp_path):
         resolve_teacher_checkpoint(str(tmp_path / 'nowhere'))
 
 
-def test_init_weights_loads_the_teacher_strictly(tmp_path):
+def test_init_weights_loads_the_teacher_strictly(tiny_edc, tmp_path):
     path = tmp_path / 'teacher.pth'
-    trained = save_random_teacher(path)
-    student = MODELS.build(model_cfg(teacher_checkpoint=path))
+    trained = tiny_edc.save_random_teacher(path)
+    student = MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=path))
     assert student.teacher.loaded_from is None
     student.init_weights()
     assert student.teacher.loaded_from == str(path)
@@ -38,46 +37,50 @@ def test_init_weights_loads_the_teacher_strictly(tmp_path):
     state.pop('decode_head.conv_seg.weight')
     save_checkpoint(dict(state_dict=state), str(path))
     with pytest.raises(KeyError, match='missing keys.*decode_head.conv_seg.weight'):
-        MODELS.build(model_cfg(teacher_checkpoint=path)).init_weights()
+        MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=path)).init_weights()
     os.remove(path)
     with pytest.raises(FileNotFoundError, match='teacher.pth'):
-        MODELS.build(model_cfg(teacher_checkpoint=path)).init_weights()
+        MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=path)).init_weights()
 
 
-def test_an_unloaded_teacher_refuses_to_distil(tmp_path):
-    save_random_teacher(tmp_path / 'teacher.pth')
-    student = MODELS.build(model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth'))
-    from edc_toys import make_batch
-    data = student.data_preprocessor(make_batch(), True)
+def test_an_unloaded_teacher_refuses_to_distil(tiny_edc, tmp_path):
+    tiny_edc.save_random_teacher(tmp_path / 'teacher.pth')
+    student = MODELS.build(tiny_edc.model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth'))
+    data = student.data_preprocessor(tiny_edc.make_batch(), True)
     with pytest.raises(RuntimeError, match='has no trained weights.*init_weights'):
         student(**data, mode='loss')
 
 
-def test_teacher_entry_is_validated(tmp_path):
+def test_teacher_entry_is_validated(tiny_edc, tmp_path):
     with pytest.raises(ValueError, match='model.teacher must be dict'):
-        MODELS.build(model_cfg(teacher=dict(config='t.py'),
+        MODELS.build(tiny_edc.model_cfg(teacher=dict(config='t.py'),
                                distill_loss=dict(type='MaskedFeatureDistillationLoss')))
-    save_random_teacher(tmp_path / 'teacher.pth')
-    cfg = model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
+    tiny_edc.save_random_teacher(tmp_path / 'teacher.pth')
+    cfg = tiny_edc.model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
     cfg['teacher']['model']['bands'] = dict(optical=4, sar=1)
     with pytest.raises(ValueError, match='teacher .* reads bands'):
         MODELS.build(cfg)
 
 
-def scored_teacher(path, score):
-    """A random teacher saved as after a validation scoring ``score`` mIoU."""
+@pytest.fixture
+def scored_teacher(tiny_edc):
+    """``scored_teacher(path, score)``: save a random teacher as after a validation
+    scoring ``score`` mIoU."""
     from mmengine.logging import HistoryBuffer
-    teacher = save_random_teacher(path)
-    buffer = HistoryBuffer()
-    buffer.update(score)
-    save_checkpoint(dict(state_dict=teacher.state_dict(),
-                         message_hub=dict(log_scalars={'val/mIoU': buffer})), str(path))
+
+    def save(path, score):
+        teacher = tiny_edc.save_random_teacher(path)
+        buffer = HistoryBuffer()
+        buffer.update(score)
+        save_checkpoint(dict(state_dict=teacher.state_dict(),
+                             message_hub=dict(log_scalars={'val/mIoU': buffer})), str(path))
+    return save
 
 
-def test_a_teacher_below_the_floor_is_refused(tmp_path):
+def test_a_teacher_below_the_floor_is_refused(tiny_edc, scored_teacher, tmp_path):
     path = tmp_path / 'teacher.pth'
     scored_teacher(path, 68.2)                         # a teacher collapsed on a class
-    cfg = model_cfg(teacher_checkpoint=path)
+    cfg = tiny_edc.model_cfg(teacher_checkpoint=path)
     cfg['teacher']['min_val_miou'] = 80.0
     with pytest.raises(ValueError, match=r'validation mIoU 68.20, below '
                                          r'model.teacher.min_val_miou=80.0'):
@@ -86,7 +89,7 @@ def test_a_teacher_below_the_floor_is_refused(tmp_path):
     student = MODELS.build(cfg)
     student.init_weights()
     assert student.teacher.loaded_from == str(path)
-    save_random_teacher(path)                          # no validation recorded
+    tiny_edc.save_random_teacher(path)                 # no validation recorded
     with pytest.raises(ValueError, match='records no validation mIoU'):
         MODELS.build(cfg).init_weights()
     cfg['teacher']['min_val_miou'] = None              # no floor: not checked

@@ -1,7 +1,6 @@
 """OpticalSARTTAModel: flips averaged, the reconstruction kept, targets from the plain view."""
 import pytest
 import torch
-from edc_toys import make_batch, model_cfg
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 
@@ -16,14 +15,16 @@ def flipped(batch):
     return batch
 
 
-def test_views_are_averaged_and_the_plain_views_targets_kept():
+def test_views_are_averaged_and_the_plain_views_targets_kept(tiny_edc):
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg()).eval()
-    plain = model.test_step(make_batch(batch=1, size=(64, 48), label=(20, 15)))[0]
-    mirrored = model.test_step(flipped(make_batch(batch=1, size=(64, 48), label=(20, 15))))[0]
+    model = MODELS.build(tiny_edc.model_cfg()).eval()
+    plain = model.test_step(tiny_edc.make_batch(batch=1, size=(64, 48), label=(20, 15)))[0]
+    mirrored = model.test_step(flipped(
+        tiny_edc.make_batch(batch=1, size=(64, 48), label=(20, 15))))[0]
     tta = MODELS.build(dict(type='OpticalSARTTAModel', module=model))
-    views = [flipped(make_batch(batch=1, size=(64, 48), label=(20, 15))),
-             make_batch(batch=1, size=(64, 48), label=(20, 15))]     # plain view second
+    # the plain view second
+    views = [flipped(tiny_edc.make_batch(batch=1, size=(64, 48), label=(20, 15))),
+             tiny_edc.make_batch(batch=1, size=(64, 48), label=(20, 15))]
     merged = tta.test_step(dict(inputs=[v['inputs'] for v in views],
                                 data_samples=[v['data_samples'] for v in views]))[0]
     expected = (plain.seg_logits.data.softmax(0) + mirrored.seg_logits.data.softmax(0)) / 2
@@ -36,9 +37,9 @@ def test_views_are_averaged_and_the_plain_views_targets_kept():
     assert not merged.metainfo.get('flip', False)
 
 
-def test_a_view_set_without_a_plain_view_is_refused():
-    model = MODELS.build(model_cfg()).eval()
+def test_a_view_set_without_a_plain_view_is_refused(tiny_edc):
+    model = MODELS.build(tiny_edc.model_cfg()).eval()
     tta = MODELS.build(dict(type='OpticalSARTTAModel', module=model))
-    view = flipped(make_batch(batch=1, size=(32, 32), label=(10, 10)))
+    view = flipped(tiny_edc.make_batch(batch=1, size=(32, 32), label=(10, 10)))
     with pytest.raises(ValueError, match='no unflipped view'):
         tta.test_step(dict(inputs=[view['inputs']], data_samples=[view['data_samples']]))

@@ -1,4 +1,5 @@
-"""A tiny mmengine training setup that runs in-process in about a second.
+"""Fixtures of the hook tests: a tiny mmengine training setup that runs in-process in
+about a second.
 
 The dataset draws from Python's ``random``, NumPy and torch in every sample (as
 random transforms do) and the model has BatchNorm and dropout, so every generator
@@ -11,6 +12,7 @@ import random
 import uuid
 
 import numpy as np
+import pytest
 import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
@@ -86,38 +88,52 @@ def loader(dataset, num_workers=0, by_epoch=False, batch_size=2, shuffle=True):
                 collate_fn=dict(type='default_collate'))
 
 
-def build_runner(work_dir, max_iters=4, hooks=None, dataset=None, model=None,
-                 optimizer=None, optim_wrapper='OptimWrapper', val_interval=2,
-                 by_epoch=False, resume_from=None, load_from=None, **loader_args):
-    """A Runner training ``max_iters`` iterations (or epochs with ``by_epoch``),
-    validating every ``val_interval`` and checkpointing every 2 iterations (every
-    epoch); ``hooks`` (name -> config) add to or replace the default hooks."""
-    if by_epoch:
-        train_cfg = dict(by_epoch=True, max_epochs=max_iters, val_interval=val_interval)
-    else:
-        train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=val_interval)
-    return Runner(
-        model=model or RegressionModel(),
-        work_dir=str(work_dir),
-        experiment_name=f'toy_{uuid.uuid4().hex}',
-        train_dataloader=loader(dataset or NoisyDataset(), by_epoch=by_epoch,
-                                **loader_args),
-        val_dataloader=loader(NoisyDataset(size=4), shuffle=False, by_epoch=True),
-        val_evaluator=[MeanSquaredError()],
-        train_cfg=train_cfg, val_cfg=dict(),
-        optim_wrapper=dict(type=optim_wrapper, optimizer=optimizer or dict(
-            type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-3)),
-        default_hooks=dict(dict(
-            checkpoint=dict(type='CheckpointHook', by_epoch=by_epoch,
-                            interval=1 if by_epoch else 2),
-            logger=dict(type='LoggerHook', interval=1)), **(hooks or {})),
-        randomness=dict(seed=0),
-        default_scope='mmseg',
-        resume=resume_from is not None,
-        load_from=resume_from or load_from)
+class ToyTraining:
+    """The toy run's parts: ``NoisyDataset``, ``RegressionModel``, ``build_runner``
+    and ``log_text``."""
+
+    NoisyDataset = NoisyDataset
+    RegressionModel = RegressionModel
+
+    @staticmethod
+    def build_runner(work_dir, max_iters=4, hooks=None, dataset=None, model=None,
+                     optimizer=None, optim_wrapper='OptimWrapper', val_interval=2,
+                     by_epoch=False, resume_from=None, load_from=None, **loader_args):
+        """A Runner training ``max_iters`` iterations (or epochs with ``by_epoch``),
+        validating every ``val_interval`` and checkpointing every 2 iterations (every
+        epoch); ``hooks`` (name -> config) add to or replace the default hooks."""
+        if by_epoch:
+            train_cfg = dict(by_epoch=True, max_epochs=max_iters, val_interval=val_interval)
+        else:
+            train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=val_interval)
+        return Runner(
+            model=model or RegressionModel(),
+            work_dir=str(work_dir),
+            experiment_name=f'toy_{uuid.uuid4().hex}',
+            train_dataloader=loader(dataset or NoisyDataset(), by_epoch=by_epoch,
+                                    **loader_args),
+            val_dataloader=loader(NoisyDataset(size=4), shuffle=False, by_epoch=True),
+            val_evaluator=[MeanSquaredError()],
+            train_cfg=train_cfg, val_cfg=dict(),
+            optim_wrapper=dict(type=optim_wrapper, optimizer=optimizer or dict(
+                type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-3)),
+            default_hooks=dict(dict(
+                checkpoint=dict(type='CheckpointHook', by_epoch=by_epoch,
+                                interval=1 if by_epoch else 2),
+                logger=dict(type='LoggerHook', interval=1)), **(hooks or {})),
+            randomness=dict(seed=0),
+            default_scope='mmseg',
+            resume=resume_from is not None,
+            load_from=resume_from or load_from)
+
+    @staticmethod
+    def log_text(work_dir):
+        """Everything the runners of ``work_dir`` logged."""
+        return ''.join(open(path).read() for path in
+                       glob.glob(osp.join(str(work_dir), '*', '*.log')))
 
 
-def log_text(work_dir):
-    """Everything the runners of ``work_dir`` logged."""
-    return ''.join(open(path).read() for path in
-                   glob.glob(osp.join(str(work_dir), '*', '*.log')))
+@pytest.fixture(scope='session')
+def toy_training():
+    """The tiny training setup (:class:`ToyTraining`)."""
+    return ToyTraining()
