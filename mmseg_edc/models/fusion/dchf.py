@@ -108,8 +108,13 @@ class MultiScaleContext(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         weights = self.proj.weight.chunk(1 + len(self.cells), dim=1)
         out = F.conv2d(x, weights[0], self.proj.bias)
+        pooled, pooled_cell = x, 1
         for weight, cell in zip(weights[1:], self.cells):
-            pooled = F.max_pool2d(x, kernel_size=cell, stride=cell, ceil_mode=True)
+            # 4 x 4 maxima are the 2 x 2 maxima of the 2 x 2 maxima (ceil mode keeps
+            # partial border blocks), so each pooling reads the previous, smaller map
+            step = cell // pooled_cell
+            pooled = F.max_pool2d(pooled, kernel_size=step, stride=step, ceil_mode=True)
+            pooled_cell = cell
             out = add_cell_values(out, F.conv2d(pooled, weight), cell)
         return F.relu(out, inplace=True)
 
