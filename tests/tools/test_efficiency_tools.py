@@ -9,6 +9,8 @@ from test_train_test_e2e import tiny_benchmark  # noqa: F401
 from tool_runs import ROOT
 
 SMALL = osp.join(ROOT, 'configs', 'edc', 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py')
+TEACHER = osp.join(ROOT, 'configs', 'edc',
+                   'edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py')
 DROP_IN = osp.join(ROOT, 'configs', 'edc',
                    'upernet_edc-small_1xb8-400it_generated-m3mcr-160x160.py')
 
@@ -75,3 +77,18 @@ def test_precision_agreement(tiny_benchmark, tmp_path):  # noqa: F811
     assert json.loads(out.read_text())['agreement'] == 1.0
     with pytest.raises(KeyError, match='NoSuchModule'):
         tool.main(common + ['--fp32-modules', 'NoSuchModule'])
+
+
+def test_train_step_benchmark_of_a_student_and_a_teacher_config(tiny_benchmark, tmp_path):  # noqa: F811
+    out = tmp_path / 'train.json'
+    load_tool('tools/analysis_tools/benchmark_train_step.py').main([
+        SMALL, TEACHER, '--data-root', tiny_benchmark, '--batch-size', '2', '--rounds', '2',
+        '--iters', '1', '--warmup', '0', '--threads', '1', '--clock', 'cpu',
+        '--out', str(out)])
+    report = json.loads(out.read_text())
+    assert report['settings']['batch_size'] == 2 and report['settings']['clock'] == 'cpu'
+    first, second = report['results']
+    assert len(first['seconds_per_iter']['values']) == 2
+    assert report['ratios'][0]['first_over_this']['values'] == pytest.approx(
+        [a / b for a, b in zip(first['seconds_per_iter']['values'],
+                               second['seconds_per_iter']['values'])])

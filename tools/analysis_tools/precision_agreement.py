@@ -67,9 +67,16 @@ def keep_in_fp32(model, names):
                        f'{", ".join(missing)}')
     return ModuleScopes(
         model, lambda name, module: name in names or type(module).__name__ in names,
-        lambda name: torch.autocast(device_type='cpu', enabled=False),
-        lambda arg: arg.float() if torch.is_tensor(arg) and arg.is_floating_point()
-        else arg)
+        lambda name: torch.autocast(device_type='cpu', enabled=False), to_fp32)
+
+
+def to_fp32(value):
+    """``value`` with every floating tensor in it (also inside tuples and lists) fp32."""
+    if torch.is_tensor(value):
+        return value.float() if value.is_floating_point() else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(to_fp32(v) for v in value)
+    return value
 
 
 def compare(model, data, precision):
