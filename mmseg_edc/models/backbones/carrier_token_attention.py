@@ -27,6 +27,8 @@ import torch.nn.functional as F
 from mmcv.cnn.bricks.drop import DropPath
 from torch import Tensor
 
+from ..utils import full_precision
+
 #: Keeps the masked mean of a carrier bin finite where its weights sum to zero.
 POOL_EPS = 1e-6
 
@@ -417,16 +419,21 @@ class CarrierTokenizer(nn.Module):
         """
         cue = self.cue(x)
         grid = (geometry.rows * geometry.carrier, geometry.cols * geometry.carrier)
-        if weight is None and not geometry.is_padded:
-            pooled = F.adaptive_avg_pool2d(cue, grid)
-        else:
-            if weight is None:
-                weight = cue.new_ones(1, 1, geometry.height, geometry.width)
+        # the pooling (a per-bin mean or a ratio of sums) runs in fp32 even under
+        # autocast; the map is small (docs/design.md §8.4)
+        with full_precision(cue):
+            cue = cue.float()
+            if weight is None and not geometry.is_padded:
+                pooled = F.adaptive_avg_pool2d(cue, grid)
             else:
-                weight = F.adaptive_avg_pool2d(weight.to(cue.dtype), cue.shape[-2:])
-            weighted_sum = F.adaptive_avg_pool2d(F.pad(cue * weight, geometry.padding), grid)
-            weight_sum = F.adaptive_avg_pool2d(F.pad(weight, geometry.padding), grid)
-            pooled = weighted_sum / weight_sum.clamp_min(POOL_EPS)
+                if weight is None:
+                    weight = cue.new_ones(1, 1, geometry.height, geometry.width)
+                else:
+                    weight = F.adaptive_avg_pool2d(weight.float(), cue.shape[-2:])
+                weighted_sum = F.adaptive_avg_pool2d(F.pad(cue * weight, geometry.padding),
+                                                     grid)
+                weight_sum = F.adaptive_avg_pool2d(F.pad(weight, geometry.padding), grid)
+                pooled = weighted_sum / weight_sum.clamp_min(POOL_EPS)
         return partition_windows(pooled, geometry.carrier, geometry.carrier)
 
 

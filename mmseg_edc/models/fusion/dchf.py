@@ -21,6 +21,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import full_precision
+
 #: Keeps the A-weighted pooling finite where ``A`` is (nearly) zero everywhere.
 POOL_EPS = 1e-6
 
@@ -46,7 +48,8 @@ def reliability_weighted_pool(x: Tensor, weight: Optional[Tensor] = None,
     """Global average pooling where every pixel counts in proportion to ``weight``.
 
     ``z[b, n] = sum_p weight[b, p] * x[b, n, p] / (sum_p weight[b, p] + eps)``; with
-    ``weight=None`` it is the plain mean over pixels.
+    ``weight=None`` it is the plain mean over pixels. Sums and the division are fp32
+    whatever the input dtype (bf16 under autocast, docs/design.md §8.4).
 
     Args:
         x (Tensor): ``B x N x H x W`` features.
@@ -54,12 +57,13 @@ def reliability_weighted_pool(x: Tensor, weight: Optional[Tensor] = None,
         eps (float): added to the weight sum.
 
     Returns:
-        Tensor: ``B x N x 1 x 1`` pooled features.
+        Tensor: ``B x N x 1 x 1`` pooled features, fp32.
     """
+    dims = dict(dim=(2, 3), keepdim=True, dtype=torch.float32)
     if weight is None:
-        return x.mean(dim=(2, 3), keepdim=True)
-    total = (x * weight).sum(dim=(2, 3), keepdim=True)
-    return total / (weight.sum(dim=(2, 3), keepdim=True) + eps)
+        return x.mean(**dims)
+    total = (x * weight.to(x.dtype)).sum(**dims)
+    return total / (weight.sum(**dims) + eps)
 
 
 def add_cell_values(base: Tensor, coarse: Tensor, cell: int) -> Tensor:
@@ -120,7 +124,11 @@ class MultiScaleContext(nn.Module):
 
 
 class ReliabilityMap(nn.Module):
-    """``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``: ``B x C x H x W`` -> ``B x 1 x H x W``."""
+    """``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``: ``B x C x H x W`` -> ``B x 1 x H x W``.
+
+    Computed in fp32 even under autocast (a two-channel conv, cheap), since ``A`` weighs
+    every pooled statistic and gates the optical stream (docs/design.md §8.4).
+    """
 
     def __init__(self, norm_cfg: dict):
         super().__init__()
@@ -128,9 +136,11 @@ class ReliabilityMap(nn.Module):
         self.norm = build_norm_layer(norm_cfg, 1)[1]
 
     def forward(self, discrepancy: Tensor) -> Tensor:
-        summary = torch.cat([discrepancy.amax(dim=1, keepdim=True),
-                             discrepancy.mean(dim=1, keepdim=True)], dim=1)
-        return torch.sigmoid(self.norm(self.conv(summary)))
+        with full_precision(discrepancy):
+            summary = torch.cat([discrepancy.amax(dim=1, keepdim=True).float(),
+                                 discrepancy.mean(dim=1, keepdim=True, dtype=torch.float32)],
+                                dim=1)
+            return torch.sigmoid(self.norm(self.conv(summary)))
 
 
 class ChannelRecalibration(nn.Module):
@@ -148,8 +158,12 @@ class ChannelRecalibration(nn.Module):
         self.excite = nn.Conv2d(hidden, channels, 1)
 
     def forward(self, x: Tensor, pooled: Tensor) -> Tensor:
-        """``x``: ``B x N x H x W``; ``pooled``: ``B x N x 1 x 1`` -> ``B x N x H x W``."""
-        return x * torch.sigmoid(self.excite(F.relu(self.squeeze(pooled))))
+        """``x``: ``B x N x H x W``; ``pooled``: ``B x N x 1 x 1`` -> ``B x N x H x W``.
+        The channel weights are computed in fp32 (a tiny MLP) and applied in ``x``'s
+        dtype."""
+        with full_precision(pooled):
+            weight = torch.sigmoid(self.excite(F.relu(self.squeeze(pooled.float()))))
+        return x * weight.to(x.dtype)
 
 
 class WriteBackGate(nn.Module):
@@ -243,7 +257,7 @@ class DCHF(BaseModule):
         else:
             reliability = self.reliability(self._discrepancy(opt_context, sar_context))
             pool_weight = reliability if self.weighted_pool else None
-            streams = [reliability * opt_context, sar_context]
+            streams = [reliability.to(opt_context.dtype) * opt_context, sar_context]
         if cm is not None:
             streams.append(self.cm_context(cm))
         stacked = torch.cat(streams, dim=1)

@@ -302,3 +302,12 @@ def test_partition_changes_no_parameter():
     assert fitted.state_dict().keys() == fixed.state_dict().keys()
     assert all(torch.equal(a, b) for a, b in zip(fitted.state_dict().values(),
                                                  fixed.state_dict().values()))
+
+
+def test_carrier_pooling_is_fp32_under_bf16_autocast():
+    x = torch.randn(1, 3, 9, 9)
+    geometry = WindowGeometry(9, 9, window=7, carrier=2)
+    tokenizer = identity_tokenizer(3)
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        tokens = tokenizer(x, geometry, torch.rand(1, 1, 9, 9))
+    assert tokens.dtype == torch.float32

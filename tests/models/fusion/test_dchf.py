@@ -156,3 +156,21 @@ def test_every_parameter_gets_a_gradient():
     (out.opt.sum() + out.sar.sum() + out.fused.sum()).backward()
     for name, param in fusion.named_parameters():
         assert param.grad is not None, name
+
+
+def test_reliability_and_pooling_stay_fp32_under_bf16_autocast():
+    """docs/design.md §8.4: A, the pooled statistics and the channel weights are fp32,
+    the wide maps keep autocast's bf16."""
+    fusion = DCHF(C, with_cross_modal=True, reduction=4).eval()
+    opt, sar, cm = streams(12, 10)
+    with torch.no_grad():
+        reference = fusion(opt, sar, cm)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            out = fusion(opt, sar, cm)
+            pooled = reliability_weighted_pool(opt.bfloat16(), out.reliability)
+    assert out.reliability.dtype == torch.float32 and pooled.dtype == torch.float32
+    assert out.fused.dtype == torch.bfloat16
+    assert torch.allclose(out.reliability, reference.reliability, atol=2e-2)
+    # bf16 products (rounded to ~0.4 %), fp32 sums and division
+    assert torch.allclose(pooled, reliability_weighted_pool(opt.bfloat16().float(),
+                                                            out.reliability), atol=2e-3)
