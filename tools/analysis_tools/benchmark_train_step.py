@@ -59,6 +59,8 @@ def parse_args(argv=None):
     args = add_debug_flag(parser).parse_args(argv)
     if args.rounds < 1 or args.iters < 1 or args.warmup < 0:
         parser.error('--rounds and --iters must be >= 1, --warmup >= 0')
+    if len({osp.abspath(c) for c in args.configs}) < len(args.configs):
+        parser.error('give each config once')
     return args
 
 
