@@ -20,6 +20,10 @@ TOOLS = {
     'demo': ('demo.py', 'generate the benchmark, train, test and compare (make demo)'),
     'infer': ('large_scene_inference.py',
               'segment a whole scene: CONFIG CHECKPOINT --optical --sar --out'),
+    'browse': (osp.join('analysis_tools', 'browse_dataset.py'),
+               'draw every modality of dataset samples: CONFIG --output-dir DIR'),
+    'efficiency': (osp.join('analysis_tools', 'benchmark_efficiency.py'),
+                   'parameters, FLOPs (any channel count), images/s: CONFIG ...'),
 }
 #: folder of the dataset converters run by ``mmseg-edc convert NAME``
 CONVERTERS = 'dataset_converters'
@@ -35,10 +39,11 @@ def converters():
 
 
 def build_parser():
-    listing = [f'  {name:<9}{help_text}' for name, (_, help_text) in TOOLS.items()]
-    listing.append(f'  {"convert":<9}NAME [options]: run a dataset converter, NAME one of '
-                   + ', '.join(converters()))
-    listing.append(f'  {"configs":<9}[PATTERN]: list the packaged configs (glob pattern)')
+    listing = [f'  {name:<12}{help_text}' for name, (_, help_text) in TOOLS.items()]
+    listing.append(f'  {"convert":<12}NAME [options]: run a dataset converter, NAME one '
+                   'of ' + ', '.join(converters()))
+    listing.append(f'  {"configs":<12}[PATTERN]: list the packaged configs (glob '
+                   'pattern)')
     parser = argparse.ArgumentParser(
         prog='mmseg-edc', formatter_class=argparse.RawDescriptionHelpFormatter,
         description=DESCRIPTION,

@@ -3,6 +3,7 @@ import os
 import os.path as osp
 import shutil
 import subprocess
+import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import rasterio
 # before any test module imports mmseg: registers the package, applies the compat fixes
 import mmseg_edc  # noqa: F401
 from rasterio.crs import CRS
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import from_origin
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -42,17 +44,22 @@ def m3mcr_copy(m3mcr_fixture_root, tmp_path):
 
 
 def write_geotiff(path, array, pixel_size=3.0, origin=(760299.0, 3150000.0), crs=UTM,
-                  nodata=None):
-    """Write an ``H x W x C`` (or ``H x W``) array as a georeferenced GeoTIFF."""
+                  nodata=None, transform=None):
+    """Write an ``H x W x C`` (or ``H x W``) array as a GeoTIFF: north-up from
+    ``origin`` (top left) and ``pixel_size``, or on ``transform`` when given (the
+    identity with ``crs=None`` writes no georeferencing at all)."""
     array = np.asarray(array)
     if array.ndim == 2:
         array = array[..., None]
     os.makedirs(osp.dirname(str(path)) or '.', exist_ok=True)
     profile = dict(driver='GTiff', height=array.shape[0], width=array.shape[1],
                    count=array.shape[2], dtype=array.dtype, nodata=nodata,
-                   crs=crs, transform=from_origin(*origin, pixel_size, pixel_size))
-    with rasterio.open(path, 'w', **profile) as dst:
-        dst.write(np.moveaxis(array, -1, 0))
+                   crs=crs, transform=transform if transform is not None else
+                   from_origin(*origin, pixel_size, pixel_size))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', NotGeoreferencedWarning)
+        with rasterio.open(path, 'w', **profile) as dst:
+            dst.write(np.moveaxis(array, -1, 0))
     return str(path)
 
 

@@ -43,8 +43,8 @@ def test_help_lists_commands_and_converters(capsys):
         main(['--help'])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for command in ('train', 'test', 'demo', 'infer', 'convert', 'configs',
-                    'generate_m3mcr_benchmark', 'whu_opt_sar'):
+    for command in ('train', 'test', 'demo', 'infer', 'browse', 'efficiency', 'convert',
+                    'configs', 'generate_m3mcr_benchmark', 'whu_opt_sar'):
         assert command in text
 
 
@@ -67,7 +67,7 @@ def test_unknown_config_and_converter_are_clear_errors(capsys):
     with pytest.raises(SystemExit) as done:
         main(['convert', 'cityscapes'])
     assert done.value.code == 2
-    assert 'generate_m3mcr_benchmark, whu_opt_sar' in capsys.readouterr().err
+    assert 'generate_m3mcr_benchmark, m3mcr_val_split, whu_opt_sar' in capsys.readouterr().err
 
 
 def test_configs_lists_matching_names(capsys):

@@ -37,7 +37,8 @@ def test_config_builds(path):
     METRICS.build(cfg.test_evaluator)
     VISUALIZERS.build(cfg.visualizer)       # the hook draws with the current one
     HOOKS.build(dict(cfg.default_hooks.visualization))
-    for always_on in ('nonfinite_guard', 'exact_resume'):     # from the schedule bases
+    # on in every run, from the schedule bases
+    for always_on in ('nonfinite_guard', 'exact_resume', 'class_check'):
         HOOKS.build(dict(cfg.default_hooks[always_on]))
 
 

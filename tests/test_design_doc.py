@@ -18,8 +18,8 @@ def design_sections():
         return set(HEADING.findall(f.read()))
 
 
-def citations():
-    """``(path, line number, section)`` of every citation."""
+def searched_lines():
+    """``(path, line number, line)`` of every searched file but this one."""
     paths = []
     for entry in SEARCHED:
         path = osp.join(ROOT, entry)
@@ -27,14 +27,17 @@ def citations():
             paths.append(path)
         for folder, _, names in os.walk(path):
             paths.extend(osp.join(folder, n) for n in names if n.endswith(('.py', '.md')))
-    found = []
     this_file = osp.abspath(__file__)
     for path in sorted(p for p in paths if osp.abspath(p) != this_file):
         with open(path, encoding='utf-8') as f:
             for number, line in enumerate(f, 1):
-                found.extend((osp.relpath(path, ROOT), number, section)
-                             for section in CITATION.findall(line))
-    return found
+                yield osp.relpath(path, ROOT), number, line
+
+
+def citations():
+    """``(path, line number, section)`` of every citation."""
+    return [(path, number, section) for path, number, line in searched_lines()
+            for section in CITATION.findall(line)]
 
 
 def test_sections_are_numbered_once():
@@ -52,3 +55,10 @@ def test_every_citation_names_an_existing_section():
     missing = [f'{path}:{line} cites §{section}' for path, line, section in found
                if section not in sections]
     assert missing == []
+
+
+def test_nothing_cites_the_design_outside_the_repository():
+    """The spec the project started from is not part of it: comments cite docs/design.md."""
+    stale = re.compile(r'edc-spec|spec section|spec step|docs/data-formats\.md')
+    assert [f'{path}:{number}' for path, number, line in searched_lines()
+            if stale.search(line)] == []

@@ -13,6 +13,7 @@ TINY_STREAM = dict(type='EDCHybridStream', embed_dims=(8, 16, 32, 64), depths=(1
 OURS = {
     TRANSFORMS: [
         dict(type='LoadOpticalSARTile', bands=BANDS),
+        dict(type='LoadOpticalSARArrays', bands=BANDS),
         dict(type='RadiometricScale', ranges=dict(img=[(0, 10000)])),
         dict(type='MultiModalRandomCrop', crop_size=160),
         dict(type='MultiModalRandomFlip'),
@@ -39,6 +40,14 @@ OURS = {
              data_preprocessor=dict(type='OpticalSARDataPreProcessor'),
              backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
              decode_head=dict(type='FCNHead', in_index=3, channels=8, num_classes=6)),
+        dict(type='TwoStreamBackbone', bands=BANDS, optical=dict(
+            type='ResNetV1c', depth=18, base_channels=8, stem_channels=8, num_stages=2,
+            out_indices=(0, 1), strides=(1, 2), dilations=(1, 1))),
+        dict(type='OpticalSARTTAModel', module=dict(
+            type='OpticalSAREncoderDecoder', bands=BANDS,
+            data_preprocessor=dict(type='OpticalSARDataPreProcessor'),
+            backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
+            decode_head=dict(type='FCNHead', in_index=3, channels=8, num_classes=6))),
         dict(type='EDCSegmentor', bands=BANDS,
              backbone=dict(type='EDCBackbone', stream_cfg=TINY_STREAM),
              decode_head=dict(type='EDCSegHead', num_classes=6)),
@@ -46,6 +55,7 @@ OURS = {
     METRICS: [dict(type='CloudAwareIoUMetric'), dict(type='CloudRemovalMetric')],
     HOOKS: [dict(type='OpticalSARVisualizationHook'),
             dict(type='DistillationScheduleHook'),
+            dict(type='ClassCountCheckHook'),
             dict(type='StrictCheckpointHook', left_out=['teacher']),
             dict(type='NonFiniteGuardHook', action='skip'),
             dict(type='ExactResumeHook')],

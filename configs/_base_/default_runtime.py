@@ -13,6 +13,8 @@ sync_bn = 'torch'
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# the model tools/test.py --tta wraps around the config's model (datasets define tta_pipeline)
+tta_model = dict(type='OpticalSARTTAModel')
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -1,4 +1,4 @@
-# EDC-base teacher on M3M-CR (train first), CloudSeg protocol (edc-spec.md section 7):
+# EDC-base teacher on M3M-CR (train first), CloudSeg protocol (docs/design.md §11):
 # no reliability map, cloud-free optical + SAR in, cross-entropy only.
 _base_ = [
     '../_base_/models/edc-base.py', '../_base_/datasets/m3mcr.py',

@@ -1,6 +1,6 @@
 # EDC teacher on the generated benchmark (train first): the student's architecture
 # without the reliability map, fed the cloud-free optical image + SAR, trained with
-# cross-entropy only (edc-spec.md section 6).
+# cross-entropy only (docs/design.md §6.6).
 _base_ = [
     '../_base_/models/edc-small.py', '../_base_/datasets/generated_m3mcr.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_cpu_400it.py'

@@ -1,4 +1,4 @@
-# EDC-base student on M3M-CR, CloudSeg protocol (edc-spec.md section 7): Adam 1e-4,
+# EDC-base student on M3M-CR, CloudSeg protocol (docs/design.md §11): Adam 1e-4,
 # 30 epochs, lr halved every 5 epochs from epoch 10, batch 32, 160 x 160 crops on the
 # 10 m label lattice, sliding-window test 160 / 80 over the 300 x 300 patch.
 # Loss: CE + 1 x cloud-weighted Charbonnier + 1 x masked feature distillation.

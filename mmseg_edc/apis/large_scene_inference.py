@@ -34,18 +34,16 @@ import rasterio
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
-from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
-from mmseg.registry import DATASETS, TRANSFORMS
+from mmseg.registry import TRANSFORMS
 
-from mmseg_edc.datasets.class_protocols import M3MCR_PROTOCOLS, WHU_OPT_SAR_PROTOCOLS
 from mmseg_edc.datasets.transforms import PackOpticalSARInputs
 from mmseg_edc.io import RasterGrid
-from mmseg_edc.utils.checkpoint import load_checkpoint_strictly
 from mmseg_edc.utils.efficiency import autocast_context
 from mmseg_edc.utils.windows import blend_weights
 
-from .model_building import TRAINING_ONLY_PARTS, build_inference_model
+from .config_data import config_test_pipeline, dataset_classes_and_palette
+from .optical_sar_inference import init_optical_sar_model
 from .scene_outputs import NODATA_LABEL, AtomicOutputs, SceneWriter
 from .scene_reader import SceneReader
 from .windows import StripAccumulator, band_capacity, finished_until, plan_window_rows
@@ -54,65 +52,6 @@ from .windows import StripAccumulator, band_capacity, finished_until, plan_windo
 WINDOWED_STEPS = ('LoadOpticalSARTile', 'RadiometricScale', 'PackOpticalSARInputs')
 #: Finished rows are blended and written this many at a time (bounds temporaries).
 RELEASE_ROWS = 64
-#: Dataset types whose class names and palette come from a class protocol.
-PROTOCOL_DATASETS = {'M3MCRDataset': ('6class', M3MCR_PROTOCOLS),
-                     'WHUOptSARDataset': ('7class', WHU_OPT_SAR_PROTOCOLS)}
-
-
-def config_test_pipeline(cfg):
-    """The test pipeline (list of transform dicts) of a config.
-
-    Taken from ``test_dataloader.dataset.pipeline``, else ``test_pipeline``.
-    """
-    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-    pipeline = dataset.get('pipeline', cfg.get('test_pipeline'))
-    if not pipeline:
-        raise ValueError('the config has no test pipeline (test_dataloader.dataset.'
-                         'pipeline or test_pipeline); it gives the radiometric scaling')
-    return [dict(step) for step in pipeline]
-
-
-def dataset_classes_and_palette(cfg, num_classes, dataset_meta=None):
-    """Class names and one RGB colour per class for the class map.
-
-    Looked up in order: ``dataset_meta`` (a checkpoint's ``meta.dataset_meta``), the
-    test dataset's ``metainfo`` in the config, its class protocol (M3M-CR's
-    ``class_protocol``), the dataset class's ``METAINFO``. Without any palette the
-    colours are drawn from a fixed seed, as mmseg does for datasets without one.
-
-    Returns:
-        tuple[list[str], list[list[int]]]: ``num_classes`` names and colours.
-
-    Raises:
-        ValueError: the source found lists another number of classes.
-    """
-    dataset = dict(cfg.get('test_dataloader', {}).get('dataset', {}))
-    dataset_type = dataset.get('type')
-    candidates = [(dataset_meta or {}, 'the checkpoint meta'),
-                  (dataset.get('metainfo') or {}, 'the test dataset metainfo')]
-    if dataset_type in PROTOCOL_DATASETS:
-        default, protocols = PROTOCOL_DATASETS[dataset_type]
-        name = dataset.get('class_protocol', default)
-        candidates.append((protocols[name].metainfo,
-                           f'the {dataset_type} class protocol {name!r}'))
-    if isinstance(dataset_type, str) and dataset_type in DATASETS:
-        candidates.append((getattr(DATASETS.get(dataset_type), 'METAINFO', {}),
-                           f'{dataset_type}.METAINFO'))
-    for meta, source in candidates:
-        if meta.get('palette'):
-            palette = [list(colour) for colour in meta['palette']]
-            classes = list(meta.get('classes') or map(str, range(len(palette))))
-            if len(palette) != num_classes or len(classes) != num_classes:
-                raise ValueError(
-                    f'{source} lists {len(classes)} classes and {len(palette)} '
-                    f'colours but the model predicts {num_classes} classes')
-            return classes, palette
-    print_log(f'no palette for the {num_classes} classes in the checkpoint or config; '
-              'using seeded random colours', logger='current')
-    colours = np.random.default_rng(0).integers(0, 256, size=(num_classes, 3))
-    return [str(i) for i in range(num_classes)], colours.tolist()
-
-
 @contextlib.contextmanager
 def whole_inference_mode(model):
     """Temporarily set ``model.test_cfg.mode = 'whole'`` (one forward per image)."""
@@ -200,7 +139,8 @@ class SceneSegmenter:
     @classmethod
     def from_files(cls, config, checkpoint=None, device='cpu', amp=False,
                    cfg_options=None):
-        """Build the model of ``config`` without its teacher and load ``checkpoint``.
+        """Build the model of ``config`` without its teacher and load ``checkpoint``
+        (:func:`init_optical_sar_model`).
 
         The checkpoint must hold exactly the model's weights (those of the
         training-only parts left out, :data:`TRAINING_ONLY_PARTS`, are ignored).
@@ -211,16 +151,8 @@ class SceneSegmenter:
         Raises:
             CheckpointMismatchError: the checkpoint is of another model.
         """
-        cfg = Config.fromfile(config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        init_default_scope(cfg.get('default_scope', 'mmseg'))
-        model = build_inference_model(cfg.model)
-        dataset_meta = None
-        if checkpoint is not None:
-            loaded = load_checkpoint_strictly(model, checkpoint, TRAINING_ONLY_PARTS)
-            dataset_meta = loaded.get('meta', {}).get('dataset_meta')
-        segmenter = cls(model, cfg, dataset_meta, device, amp)
+        model = init_optical_sar_model(config, checkpoint, cfg_options=cfg_options)
+        segmenter = cls(model, model.cfg, model.dataset_meta, device, amp)
         segmenter.source_files = [p for p in (config, checkpoint) if p is not None]
         return segmenter
 
@@ -241,7 +173,7 @@ class SceneSegmenter:
         return autocast_context(self.device, 'fp16' if self.device.type == 'cuda' else 'bf16')
 
     def _pack(self, window):
-        results = dict(img=window.optical, sar=window.sar)
+        results = dict(window.sources or {}, img=window.optical, sar=window.sar)
         for step in self.scaling:
             results = step(results)
         return self.pack(results)['inputs']

@@ -4,8 +4,14 @@ Neither scene is ever read whole. For each optical window the reader reads the
 optical pixels and the smallest SAR window under them, then puts SAR on the optical
 grid by nearest neighbour on pixel centres: optical pixel ``(i, j)`` takes the SAR
 pixel containing its centre, computed from both geotransforms (so M3M-CR's 3 m
-optical over 10 m SAR, with grids offset by a metre or two, is handled exactly). Both
-rasters must share a CRS, be north-up and overlap.
+optical over 10 m SAR, with grids offset by a metre or two, is handled exactly, and
+rasters stored south-up are mapped as they lie). Whether the two rasters may be used
+together is the rule every modality of a tile follows too
+(:func:`mmseg_edc.io.check_modality_grid`, docs/design.md §12.4), with overlapping
+extents in place of equal footprints: rotated or sheared grids are refused, a shared
+CRS is required when both have one, and rasters without georeferencing are accepted
+only pixel for pixel (the same shape) or, when neither has any, as covering the same
+extent (pixel centres mapped by shape, as the loading transform does).
 
 Nodata: a pixel is nodata when all its optical bands equal the optical file's nodata
 value, when all its SAR bands equal the SAR file's nodata value, or when its centre
@@ -15,7 +21,7 @@ for the outputs. Non-finite
 values are replaced per band by the mean of the window's finite values
 (:func:`fill_non_finite`, the loading transform's policy applied per window).
 """
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 import rasterio
@@ -23,18 +29,22 @@ from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 from mmseg_edc.datasets.transforms.loading import fill_non_finite
-from mmseg_edc.io import GridMismatchError, RasterGrid, RasterReadError
+from mmseg_edc.io import (GridMismatchError, RasterGrid, RasterReadError,
+                          check_modality_grid, pixel_centre_indices)
 
 
 class SceneWindow(NamedTuple):
     """Inputs of one window on the optical grid.
 
     ``optical``: float32 ``h x w x C_opt``; ``sar``: float32 ``h x w x C_sar``;
-    ``nodata``: bool ``h x w``.
+    ``nodata``: bool ``h x w``; ``sources``: the files and their stored dtypes as a
+    loaded tile names them (``img_path``, ``sar_path``, ``stored_dtypes``), for the
+    unit checks of ``RadiometricScale``.
     """
     optical: np.ndarray
     sar: np.ndarray
     nodata: np.ndarray
+    sources: Optional[dict] = None
 
 
 def _open(path, role, expected_bands):
@@ -48,11 +58,6 @@ def _open(path, role, expected_bands):
             f'{role} raster {path!r} has {dataset.count} bands, the config expects '
             f'{expected_bands}')
     return dataset
-
-
-def _grid(dataset):
-    return RasterGrid(shape=(dataset.height, dataset.width), crs=dataset.crs,
-                      transform=dataset.transform)
 
 
 def _all_bands_equal(data, value):
@@ -86,13 +91,14 @@ class SceneReader:
 
     Args:
         optical_path (str): optical GeoTIFF (any band count; cast to float32).
-        sar_path (str): SAR GeoTIFF, on any north-up grid of the same CRS.
+        sar_path (str): SAR GeoTIFF, on any axis-aligned grid of the same CRS.
         bands (BandLayout, optional): required band counts (the config's).
 
     Raises:
         RasterReadError: a file cannot be opened or has the wrong band count.
-        GridMismatchError: missing or different CRS, rotated grids, or extents
-            that do not overlap.
+        GridMismatchError: rasters that may not be used together
+            (:func:`check_modality_grid`): different CRS, rotated grids, extents
+            that do not overlap, or georeferencing that cannot be checked.
 
     Use as a context manager (closes both files).
     """
@@ -107,39 +113,31 @@ class SceneReader:
             self.optical.close()
             raise
         try:
-            self._check_grids()
+            optical_grid, sar_grid = self._check_grids()
         except GridMismatchError:
             self.close()
             raise
-        opt, sar = self.optical.transform, self.sar.transform
-        self.sar_rows = centre_indices(self.height, opt.f, opt.e, sar.f, sar.e,
-                                       self.sar.height)
-        self.sar_cols = centre_indices(self.width, opt.c, opt.a, sar.c, sar.a,
-                                       self.sar.width)
+        if optical_grid.georeferenced and sar_grid.georeferenced:
+            opt, sar = self.optical.transform, self.sar.transform
+            self.sar_rows = centre_indices(self.height, opt.f, opt.e, sar.f, sar.e,
+                                           self.sar.height)
+            self.sar_cols = centre_indices(self.width, opt.c, opt.a, sar.c, sar.a,
+                                           self.sar.width)
+        else:   # accepted without georeferencing: both cover the same extent
+            self.sar_rows = pixel_centre_indices(self.sar.height, self.height)
+            self.sar_cols = pixel_centre_indices(self.sar.width, self.width)
+        self.sources = dict(img_path=optical_path, sar_path=sar_path,
+                            stored_dtypes=dict(img=self.optical.dtypes[0],
+                                               sar=self.sar.dtypes[0]))
 
     def _check_grids(self):
-        opt, sar = _grid(self.optical), _grid(self.sar)
-        optical_path, sar_path = self.paths['optical'], self.paths['SAR']
-        for grid, path in ((opt, optical_path), (sar, sar_path)):
-            if grid.crs is None:
-                raise GridMismatchError(
-                    f'{path!r} has no CRS; both rasters must be georeferenced')
-            if grid.transform.b != 0 or grid.transform.d != 0:
-                raise GridMismatchError(
-                    f'{path!r} has a rotated geotransform {tuple(grid.transform)[:6]}; '
-                    'expected a north-up grid (warp it first, e.g. with gdalwarp)')
-        if opt.crs != sar.crs:
-            raise GridMismatchError(
-                f'SAR raster {sar_path!r} has CRS {sar.crs} but optical raster '
-                f'{optical_path!r} has CRS {opt.crs}; they must be equal')
-        (left, bottom, right, top), (s_left, s_bottom, s_right, s_top) = \
-            opt.bounds(), sar.bounds()
-        if min(right, s_right) <= max(left, s_left) or \
-                min(top, s_top) <= max(bottom, s_bottom):
-            raise GridMismatchError(
-                f'SAR raster {sar_path!r} covers {sar.bounds()} and optical raster '
-                f'{optical_path!r} covers {opt.bounds()} (left, bottom, right, top); '
-                'they do not overlap')
+        """Both grids, after checking them with the shared rule."""
+        optical_name = f"optical raster {self.paths['optical']!r}"
+        sar_name = f"SAR raster {self.paths['SAR']!r}"
+        optical = RasterGrid.of_dataset(self.optical, optical_name)
+        sar = RasterGrid.of_dataset(self.sar, sar_name)
+        check_modality_grid(optical, sar, optical_name, sar_name, coverage='overlap')
+        return optical, sar
 
     @property
     def height(self):
@@ -195,7 +193,7 @@ class SceneReader:
                   | _all_bands_equal(sar, self.sar.nodata) | outside)
         return SceneWindow(optical=fill_non_finite(np.moveaxis(optical, 0, -1)),
                            sar=fill_non_finite(np.moveaxis(sar, 0, -1)),
-                           nodata=nodata)
+                           nodata=nodata, sources=self.sources)
 
     def close(self):
         self.optical.close()

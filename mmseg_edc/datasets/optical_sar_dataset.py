@@ -8,10 +8,12 @@ Layout under ``data_root`` (folders and suffixes come from the config)::
     <cloud_mask folder>/<key><suffix>           cloud mask (.npy or raster)
     <seg_map folder>/<key><suffix>              label codes
 
-The sample list is the split file (one key per line) or, without one, every
-file of the image folder with the image suffix. Every configured modality must
-exist for every sample: the dataset refuses to build otherwise and names the
-sample and the missing paths.
+The sample list is the split file (one key per line) or, without one, every key
+found in any modality folder (a file with that modality's suffix), so a sample
+missing any modality, the image included, is reported, never dropped. When built,
+the dataset checks every file it lists (:mod:`.sample_files`: existence, then
+header, band count, dtype and grid, no pixel read) and refuses to build with one
+error naming every bad file; ``verify_files=False`` checks existence only.
 """
 import os
 import os.path as osp
@@ -20,31 +22,13 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .class_protocols import build_label_lut
+from .sample_files import FileExpectations, verify_sample_files
 from .transforms.pipeline_guard import check_multimodal_pipeline
 
 #: modality name in the config -> path key in a data info.
 PATH_KEYS = dict(img='img_path', sar='sar_path', clear='clear_path',
                  cloud_mask='cloud_mask_path', seg_map='seg_map_path')
 REQUIRED_MODALITIES = ('img', 'sar')
-MAX_LISTED_MISSING = 5
-
-
-def check_samples_complete(samples, description):
-    """Raise ``FileNotFoundError`` unless every path of every sample exists.
-
-    Args:
-        samples (list[tuple[str, dict[str, str]]]): ``(sample_key, {modality: path})``.
-        description (str): where the samples came from, for the error message.
-    """
-    missing = [(key, modality, path) for key, paths in samples
-               for modality, path in paths.items() if not osp.isfile(path)]
-    if missing:
-        listed = '\n'.join(f'  sample {key}: {modality} file {path}'
-                           for key, modality, path in missing[:MAX_LISTED_MISSING])
-        more = len(missing) - MAX_LISTED_MISSING
-        raise FileNotFoundError(
-            f'{len(missing)} modality file(s) missing in {description}:\n{listed}'
-            + (f'\n  ... and {more} more' if more > 0 else ''))
 
 
 def read_lines(path):
@@ -68,12 +52,16 @@ class OpticalSARSegDataset(BaseSegDataset):
             codes not listed become 255 (ignored). Default: codes
             ``0 .. num_classes - 1`` map to themselves.
         metainfo (dict): must give ``classes`` (and may give ``palette``).
+        verify_files (bool): when built, check every listed file's header (readable,
+            complete, band count, dtype, grid against the optical image) and report
+            every bad file at once; False checks only that the files exist (huge
+            datasets on slow storage; a bad file then surfaces when it is read).
         **kwargs: passed to :class:`mmseg.datasets.BaseSegDataset`
             (``pipeline``, ``test_mode``, ``indices``, ...).
     """
 
     def __init__(self, data_root, modalities, split_file=None, label_codes=None,
-                 metainfo=None, **kwargs):
+                 metainfo=None, verify_files=True, **kwargs):
         unknown = set(modalities) - set(PATH_KEYS)
         absent = set(REQUIRED_MODALITIES) - set(modalities)
         if unknown or absent:
@@ -83,6 +71,7 @@ class OpticalSARSegDataset(BaseSegDataset):
                 f'{sorted(absent)}')
         self.modalities = {k: dict(v) for k, v in modalities.items()}
         self.split_file = split_file
+        self.verify_files = verify_files
         metainfo = dict(metainfo or {})
         if not metainfo.get('classes'):
             raise ValueError(f'{type(self).__name__}: metainfo must give classes')
@@ -105,15 +94,25 @@ class OpticalSARSegDataset(BaseSegDataset):
             keys = read_lines(path)
             origin = f'split file {path}'
         else:
-            spec = self.modalities['img']
-            folder = osp.normpath(osp.join(self.data_root, spec['folder']))
-            names = os.listdir(folder) if osp.isdir(folder) else []
-            keys = sorted(n[:-len(spec['suffix'])] for n in names
-                          if n.endswith(spec['suffix']))
-            origin = f"folder {folder} (pattern *{spec['suffix']})"
+            keys, origin = self._scanned_keys()
         if not keys:
             raise FileNotFoundError(f'no samples found in {origin}')
         return keys, origin
+
+    def _scanned_keys(self):
+        """Every key with a file in any modality folder, sorted, and a description of
+        the folders."""
+        keys, searched = set(), []
+        for spec in self.modalities.values():
+            folder = osp.normpath(osp.join(self.data_root, spec['folder']))
+            suffix = spec['suffix']
+            if (folder, suffix) in searched:
+                continue
+            searched.append((folder, suffix))
+            names = os.listdir(folder) if osp.isdir(folder) else []
+            keys.update(n[:-len(suffix)] for n in names if n.endswith(suffix))
+        origin = ', '.join(f'{folder} (pattern *{suffix})' for folder, suffix in searched)
+        return sorted(keys), ('folder ' if len(searched) == 1 else 'folders ') + origin
 
     def list_samples(self):
         """``[(sample_key, {modality: path})]`` and a description of their origin."""
@@ -123,7 +122,11 @@ class OpticalSARSegDataset(BaseSegDataset):
 
     def load_data_list(self):
         samples, origin = self.list_samples()
-        check_samples_complete(samples, origin)
+        verify_sample_files(
+            [(key, {PATH_KEYS[m]: (m, path) for m, path in paths.items()})
+             for key, paths in samples],
+            origin, FileExpectations.from_pipeline(self.pipeline.transforms),
+            read_headers=self.verify_files)
         return [self.make_data_info(key, paths) for key, paths in samples]
 
     def make_data_info(self, key, paths):

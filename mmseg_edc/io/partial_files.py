@@ -37,6 +37,27 @@ def partial_path(path, pid=None):
     return osp.join(folder, f'.{name}.{socket.gethostname()}.{pid}{PARTIAL_SUFFIX}')
 
 
+def write_atomically(path, write):
+    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``.
+
+    The temporary file is :func:`partial_path` of ``path``; it is removed when
+    ``write`` fails, so ``path`` holds either the complete new file or what it held
+    before. The folder of ``path`` is created when missing.
+
+    Args:
+        path (str): the final path.
+        write (Callable[[str], None]): writes the whole file to the given path.
+    """
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    temporary = partial_path(path)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if osp.exists(temporary):
+            os.remove(temporary)
+
+
 def process_is_running(pid):
     """Whether process ``pid`` exists on this host (a zombie counts as running)."""
     if pid <= 0:

@@ -1,6 +1,6 @@
 """Write the generated default benchmark in exactly the M3M-CR layout and formats.
 
-Tree under ``out_dir`` (see ``docs/data-formats.md``)::
+Tree under ``out_dir`` (docs/design.md §12.1)::
 
     train/ and test/, each with, per sample <season>_<aoi>_p_<k>:
       planet_cloudfree_<season>/planet_cloudfree_<season>_<aoi>/..._p_<k>.tif  uint16 4 x 300 x 300
@@ -10,6 +10,9 @@ Tree under ``out_dir`` (see ``docs/data-formats.md``)::
       cloudmask_<season>/cloudmask_<season>_<aoi>/..._p_<k>.npy                bool 300 x 300
     train.csv, test.csv   no header; cloudfree, cloudy, S1, landcover, cloudmask paths
                           relative to the split folder; CRLF line ends (as published)
+    splits/train.csv, splits/val.csv, splits/holdout.json
+                          the validation areas held out of train/ (as
+                          tools/dataset_converters/m3mcr_val_split.py writes them)
     generated_benchmark.json   how the tree was made (seed, counts, summary)
 
 Optical: B, G, R, NIR reflectance x 10000 at 3 m, nodata 0 (never produced: values are
@@ -18,12 +21,18 @@ Each area (aoi) is a 3-column block of 900 m patches in one UTM zone (EPSG 326xx
 327xx); the optical origin is shifted from the 10 m origin by (-2 or -1 m east,
 0-2 m north), as in the real data, so both footprints are 900 m wide and agree within
 2 m. Samples are grouped ``PATCHES_PER_AOI`` to an area; areas cycle through the four
-seasons; test areas never appear in train.
+seasons; test areas never appear in train. ``num_val`` more areas are written into
+``train/`` (listed in ``train.csv`` like the rest, as M3M-CR's train split would hold
+them) and held out as the validation split by whole areas; they are numbered after the
+test areas, so adding them changes no train or test file.
 
 Determinism: area styles and geography are seeded by ``(seed, split, aoi)`` and each
 tile by ``(seed, split, index)`` (``numpy.random.SeedSequence`` spawn keys), so tiles
 are independent of each other and of the worker count: the same seed writes
-byte-identical files. Each cloud cover is drawn uniformly in [0, 0.9].
+byte-identical files. Each cloud cover is drawn uniformly in ``cover_range`` (default
+0-90 %); the clouds' shapes come from the same random numbers whatever the range, so
+a generation with the same seed and another range (e.g. 60-95 %, the heavy-cloud test
+data, ``splits=('test',)``) has the same scenes under heavier clouds.
 
 Safety: every file is written under a temporary name and renamed into place. A folder
 that is not empty is used only when it holds an earlier generation (its
@@ -36,7 +45,6 @@ import json
 import os
 import os.path as osp
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,21 +52,26 @@ import rasterio
 from rasterio.crs import CRS
 from rasterio.transform import Affine
 
-from mmseg_edc.io import partial_path
+from mmseg_edc.datasets.m3mcr_splits import (SUMMARY, TRAIN_LIST, VAL_LIST,
+                                             write_m3mcr_val_split)
+from mmseg_edc.io import write_atomically
+from mmseg_edc.utils.parallel import map_in_processes
 
-from .clouds import synthesize_clouds
+from .clouds import check_cover_range, synthesize_clouds
 from .landcover_scene import (LABEL_PIXEL_M, OPTICAL_PIXEL_M, SEASONS, WORLDCOVER_CODES,
                               draw_area_style, synthesize_scene)
 
-SPLITS = ('train', 'test')
+SPLITS = ('train', 'val', 'test')
+#: the folder each split is written to: validation areas live in train/, as in M3M-CR
+SPLIT_FOLDERS = dict(train='train', val='train', test='test')
 PATCHES_PER_AOI = 5
 MARKER = 'generated_benchmark.json'
 #: Columns of the split CSVs, in order, and the folder prefix of each modality.
 MODALITIES = ('planet_cloudfree', 'planet_cloudy', 'S1', 'landcover', 'cloudmask')
 #: Relative cloud brightness in B, G, R, NIR (thick clouds in the real samples).
 CLOUD_TINT = (0.92, 0.96, 1.0, 1.06)
-MAX_CLOUD_COVER = 0.9
-_SPLIT_CODE = dict(train=0, test=1)
+DEFAULT_COVER_RANGE = (0.0, 0.9)
+_SPLIT_CODE = dict(train=0, test=1, val=2)
 _PATCH_COLUMNS = 3
 
 
@@ -77,6 +90,10 @@ class TileSpec:
     def key(self):
         return f'{self.season}_{self.aoi}_p_{self.patch}'
 
+    @property
+    def folder(self):
+        return SPLIT_FOLDERS[self.split]
+
     def relative_paths(self):
         """The five paths of the sample relative to the split folder, CSV order."""
         paths = []
@@ -87,19 +104,21 @@ class TileSpec:
         return paths
 
 
-def tile_layout(num_train, num_test):
-    """All samples of a generation, train first.
+def tile_layout(num_train, num_test, num_val=0):
+    """All samples of a generation: train, then test, then validation.
 
     Args:
         num_train (int): number of train samples.
         num_test (int): number of test samples.
+        num_val (int): number of validation samples (whole areas held out of train/).
 
     Returns:
-        list[TileSpec]: train aois are numbered from 1, test aois follow them.
+        list[TileSpec]: train aois are numbered from 1, test aois follow them, then
+        validation aois.
     """
     specs = []
     first_aoi = 1
-    for split, count in zip(SPLITS, (num_train, num_test)):
+    for split, count in (('train', num_train), ('test', num_test), ('val', num_val)):
         for index in range(count):
             aoi_index = index // PATCHES_PER_AOI
             specs.append(TileSpec(split=split, index=index, aoi_index=aoi_index,
@@ -131,18 +150,6 @@ def _area(seed, spec):
     return style, crs, (easting, northing), offset
 
 
-def _replace_atomically(path, write):
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    tmp = partial_path(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def _write_geotiff(path, bands, crs, transform, nodata=None):
     """Write ``bands`` (C, H, W) as an LZW GeoTIFF with pixel-is-area georeferencing."""
     count, height, width = bands.shape
@@ -154,14 +161,14 @@ def _write_geotiff(path, bands, crs, transform, nodata=None):
         with rasterio.open(tmp, 'w', **profile) as dst:
             dst.write(bands)
             dst.update_tags(AREA_OR_POINT='Area')
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _write_npy(path, array):
     def write(tmp):
         with open(tmp, 'wb') as f:
             np.save(f, array)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _to_dn(reflectance):
@@ -170,12 +177,13 @@ def _to_dn(reflectance):
     return np.ascontiguousarray(dn.transpose(2, 0, 1))
 
 
-def generate_tile(seed, spec):
+def generate_tile(seed, spec, cover_range=DEFAULT_COVER_RANGE):
     """Synthesize one sample's arrays and georeferencing (no file I/O).
 
     Args:
         seed (int): generation seed.
         spec (TileSpec): the sample.
+        cover_range (tuple[float, float]): the cloud cover is drawn uniformly in it.
 
     Returns:
         dict: ``clear`` and ``cloudy`` uint16 (4, 300, 300), ``sar`` float64
@@ -188,7 +196,7 @@ def generate_tile(seed, spec):
     y0 = northing - row * 90 * LABEL_PIXEL_M
     rng = _rng(seed, spec, 1)
     scene = synthesize_scene(rng, style, optical_offset=offset)
-    clouds = synthesize_clouds(scene.reflectance, rng, rng.uniform(0.0, MAX_CLOUD_COVER),
+    clouds = synthesize_clouds(scene.reflectance, rng, rng.uniform(*cover_range),
                                band_tint=CLOUD_TINT)
     return dict(
         clear=_to_dn(scene.reflectance), cloudy=_to_dn(clouds.cloudy),
@@ -201,9 +209,9 @@ def generate_tile(seed, spec):
 
 def _write_tile(args):
     """Generate and write one sample; return its cover and label code counts."""
-    out_dir, seed, spec = args
-    tile = generate_tile(seed, spec)
-    split_dir = osp.join(out_dir, spec.split)
+    out_dir, seed, spec, cover_range = args
+    tile = generate_tile(seed, spec, cover_range)
+    split_dir = osp.join(out_dir, spec.folder)
     clear, cloudy, sar, labels, mask = (osp.join(split_dir, p)
                                         for p in spec.relative_paths())
     _write_geotiff(clear, tile['clear'], tile['crs'], tile['optical_transform'], nodata=0)
@@ -214,14 +222,26 @@ def _write_tile(args):
     return spec.split, tile['cover'], np.bincount(tile['labels'].ravel(), minlength=256)
 
 
-def _layout_files(out_dir, num_train, num_test):
-    files = {osp.join(out_dir, f'{split}.csv') for split in SPLITS}
-    for spec in tile_layout(num_train, num_test):
-        files.update(osp.join(out_dir, spec.split, p) for p in spec.relative_paths())
+def _written_specs(counts, splits):
+    """The samples a generation writes: the layout of all ``counts`` (split ->
+    samples; so area numbers do not depend on which splits are written), filtered to
+    ``splits``."""
+    return [spec for spec in tile_layout(counts['train'], counts['test'], counts['val'])
+            if spec.split in splits]
+
+
+def _layout_files(out_dir, counts, splits):
+    """Every file a generation of ``counts`` restricted to ``splits`` writes."""
+    specs = _written_specs(counts, splits)
+    files = {osp.join(out_dir, f'{spec.folder}.csv') for spec in specs}
+    if any(spec.split == 'val' for spec in specs):
+        files.update(osp.join(out_dir, p) for p in (TRAIN_LIST, VAL_LIST, SUMMARY))
+    for spec in specs:
+        files.update(osp.join(out_dir, spec.folder, p) for p in spec.relative_paths())
     return files
 
 
-def _prepare_out_dir(out_dir, overwrite, num_train, num_test):
+def _prepare_out_dir(out_dir, overwrite, counts, splits):
     """Check that ``out_dir`` may be written; remove stale files of an old generation."""
     if osp.exists(out_dir) and not osp.isdir(out_dir):
         raise NotADirectoryError(f'generate_m3mcr_benchmark: {out_dir} is not a folder')
@@ -239,8 +259,10 @@ def _prepare_out_dir(out_dir, overwrite, num_train, num_test):
                 f'generate_m3mcr_benchmark: {out_dir} already holds a generated '
                 f'benchmark (seed {previous.get("seed")}); pass overwrite=True '
                 f'(--overwrite) to replace it')
-        stale = _layout_files(out_dir, previous['num_train'], previous['num_test'])
-        for path in sorted(stale - _layout_files(out_dir, num_train, num_test)):
+        stale = _layout_files(out_dir, {split: previous.get(f'num_{split}', 0)
+                                        for split in SPLITS},
+                              previous.get('splits_written', ('train', 'test')))
+        for path in sorted(stale - _layout_files(out_dir, counts, splits)):
             if osp.isfile(path):
                 os.remove(path)
     os.makedirs(out_dir, exist_ok=True)
@@ -250,69 +272,93 @@ def _write_json(path, content):
     def write(tmp):
         with open(tmp, 'w') as f:
             json.dump(content, f, indent=2)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _write_csv(path, rows):
     def write(tmp):
         with open(tmp, 'w', newline='') as f:
             csv.writer(f, lineterminator='\r\n').writerows(rows)
-    _replace_atomically(path, write)
+    write_atomically(path, write)
 
 
 def generate_m3mcr_benchmark(out_dir, num_train=200, num_test=60, seed=0, workers=1,
-                             overwrite=False):
+                             overwrite=False, progress=False, num_val=40,
+                             cover_range=DEFAULT_COVER_RANGE,
+                             splits=('train', 'val', 'test')):
     """Generate the benchmark under ``out_dir`` (see the module docstring).
 
     Args:
         out_dir (str): output folder; must be new, empty or an earlier generation.
-        num_train (int): train samples (>= 1).
-        num_test (int): test samples (>= 1).
+        num_train (int): train samples.
+        num_test (int): test samples.
         seed (int): generation seed (>= 0).
         workers (int): processes writing tiles in parallel (results do not depend
             on it).
         overwrite (bool): replace a complete earlier generation.
+        progress (bool): show a progress bar on stderr, one step per written sample.
+        num_val (int): validation samples, whole areas written into ``train/`` and held
+            out (``splits/``); 0 writes none.
+        cover_range (tuple[float, float]): the cloud cover of each sample is drawn
+            uniformly in it (0 <= lo <= hi <= 1).
+        splits (Sequence[str]): the splits to write (``'train'``, ``'val'``,
+            ``'test'``). The samples are laid out for all the counts, whichever splits
+            are written, so ``splits=('test',)`` with the same seed and counts and
+            another ``cover_range`` gives the same test scenes under other clouds.
 
     Returns:
-        dict: ``out_dir``, ``seed``, ``num_train``, ``num_test``, ``splits`` (per split:
-        ``csv`` path, ``num_samples``, ``cloud_cover`` mean/min/max), ``label_fractions``
-        (WorldCover code -> share of label pixels), ``seconds``.
+        dict: ``out_dir``, ``seed``, ``num_train``, ``num_val``, ``num_test`` (as asked),
+        ``splits_written``, ``cover_range``, ``splits`` (per written split:
+        ``num_samples``, ``cloud_cover``
+        mean/min/max), ``label_fractions`` (WorldCover code -> share of label pixels),
+        ``seconds``.
     """
-    if num_train < 1 or num_test < 1 or seed < 0 or workers < 1:
+    unknown = sorted(set(splits) - set(SPLITS))
+    counts = dict(train=num_train, val=num_val, test=num_test)
+    if unknown or seed < 0 or workers < 1 or num_val < 0 or any(
+            counts[split] < 1 for split in ('train', 'test') if split in splits):
         raise ValueError(
-            f'generate_m3mcr_benchmark: need num_train >= 1, num_test >= 1, seed >= 0, '
-            f'workers >= 1; got {num_train}, {num_test}, {seed}, {workers}')
+            f'generate_m3mcr_benchmark: need splits from {SPLITS} (got {tuple(splits)}), '
+            f'num_train >= 1 and num_test >= 1 for the splits written, num_val >= 0 (got '
+            f'{num_train}, {num_test}, {num_val}), seed >= 0, workers >= 1 (got {seed}, '
+            f'{workers})')
+    cover_range = check_cover_range(cover_range)
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
-    _prepare_out_dir(out_dir, overwrite, num_train, num_test)
+    splits = tuple(split for split in SPLITS if split in splits)
+    _prepare_out_dir(out_dir, overwrite, counts, splits)
     params = dict(generator='mmseg_edc.synthesis.generate_m3mcr_benchmark', seed=seed,
-                  num_train=num_train, num_test=num_test)
+                  **{f'num_{split}': counts[split] for split in SPLITS},
+                  splits_written=list(splits), cover_range=list(cover_range))
     _write_json(osp.join(out_dir, MARKER), dict(params, complete=False))
 
-    specs = tile_layout(num_train, num_test)
-    jobs = [(out_dir, seed, spec) for spec in specs]
-    if workers == 1:
-        results = list(map(_write_tile, jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_write_tile, jobs, chunksize=4))
+    specs = _written_specs(counts, splits)
+    jobs = [(out_dir, seed, spec, cover_range) for spec in specs]
+    results = map_in_processes(_write_tile, jobs, workers, progress, chunksize=4)
 
-    splits = {}
-    for split in SPLITS:
-        rows = [spec.relative_paths() for spec in specs if spec.split == split]
-        csv_path = osp.join(out_dir, f'{split}.csv')
-        _write_csv(csv_path, rows)
+    split_summaries = {}
+    for split in (split for split in splits if counts[split]):
         covers = np.array([cover for s, cover, _ in results if s == split])
-        splits[split] = dict(csv=csv_path, num_samples=len(rows), cloud_cover=dict(
+        split_summaries[split] = dict(num_samples=int(counts[split]), cloud_cover=dict(
             mean=round(float(covers.mean()), 4), min=round(float(covers.min()), 4),
             max=round(float(covers.max()), 4)))
-    counts = np.sum([c for _, _, c in results], axis=0)
-    fractions = {code: round(float(counts[code] / counts.sum()), 4)
-                 for code in WORLDCOVER_CODES if counts[code]}
-    summary = dict(params, out_dir=out_dir, splits=splits, label_fractions=fractions)
+    for folder in sorted({SPLIT_FOLDERS[split] for split in splits}):
+        _write_csv(osp.join(out_dir, f'{folder}.csv'),
+                   [spec.relative_paths() for spec in specs if spec.folder == folder])
+    if any(spec.split == 'val' for spec in specs):
+        train_folder = [spec for spec in specs if spec.folder == 'train']
+        write_m3mcr_val_split(
+            out_dir, [spec.relative_paths() for spec in train_folder],
+            [spec.key for spec in train_folder],
+            val_areas=sorted({str(spec.aoi) for spec in specs if spec.split == 'val'}),
+            overwrite=True)
+    label_counts = np.sum([c for _, _, c in results], axis=0)
+    fractions = {code: round(float(label_counts[code] / label_counts.sum()), 4)
+                 for code in WORLDCOVER_CODES if label_counts[code]}
+    summary = dict(params, out_dir=out_dir, splits=split_summaries,
+                   label_fractions=fractions)
     _write_json(osp.join(out_dir, MARKER),
-                dict(params, complete=True, splits={
-                    k: dict(v, csv=osp.basename(v['csv'])) for k, v in splits.items()},
+                dict(params, complete=True, splits=split_summaries,
                      label_fractions={str(k): v for k, v in fractions.items()}))
     summary['seconds'] = round(time.perf_counter() - start, 2)
     return summary

@@ -31,6 +31,25 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
+def input_channel_count(model):
+    """Channels of the tensor the segmentor's network takes (after its data
+    preprocessor): the preprocessor's kept channels (``input_channels`` of
+    ``OpticalSARDataPreProcessor``: 6 for M3M-CR fusion, 4 optical-only), else the
+    length of its normalisation mean.
+
+    Raises:
+        ValueError: the preprocessor states neither.
+    """
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    channels = getattr(preprocessor, 'input_channels', None)
+    if channels is not None:
+        return len(channels)
+    if getattr(preprocessor, '_enable_normalize', False):
+        return int(preprocessor.mean.shape[0])
+    raise ValueError(f'cannot tell how many channels {type(model).__name__} takes: its '
+                     'data preprocessor has neither input_channels nor a mean')
+
+
 class TensorModeWrapper(nn.Module):
     """``forward(inputs)`` -> the segmentor's tensor-mode outputs, for tracing."""
 
@@ -78,16 +97,6 @@ def autocast_context(device, precision):
         return nullcontext()
     dtype = dict(fp16=torch.float16, bf16=torch.bfloat16)[precision]
     return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
-
-
-def input_channels(model):
-    """Channels of the tensor-mode input of a built segmentor: the channels its data
-    preprocessor keeps (``OpticalSARDataPreProcessor.input_channels``)."""
-    channels = getattr(model.data_preprocessor, 'input_channels', None)
-    if channels is None:
-        raise ValueError(f'{type(model.data_preprocessor).__name__} does not say how many '
-                         'input channels the model reads (no input_channels)')
-    return len(channels)
 
 
 def machine_settings(threads, precision):

@@ -19,6 +19,7 @@ from rasterio.enums import Compression
 from mmseg_edc.apis import (SceneReader, SceneSegmenter, dataset_classes_and_palette,
                             label_agreement)
 from mmseg_edc.datasets import WORLDCOVER_6CLASS
+from mmseg_edc.datasets.transforms import RadiometricUnitsError
 from mmseg_edc.io import (GridMismatchError, RasterReadError, partial_path,
                           resample_nearest)
 
@@ -321,3 +322,60 @@ def test_stock_encoder_decoder_matches_whole_image_inference(geotiff_writer, tmp
     with pytest.raises(ValueError, match='EncoderDecoder has no cloud-removal head'):
         segmenter.segment(*scene, out, clear_image=str(tmp_path / 'clear.tif'),
                           progress=False)
+
+
+def test_scenes_follow_the_grid_rule_of_tiles(segmenter, geotiff_writer, tmp_path, scene):
+    """One rule (mmseg_edc.io.check_modality_grid) for scenes and tiles."""
+    optical, sar_path = scene
+    with rasterio.open(sar_path) as src:
+        sar = np.moveaxis(src.read(), 0, -1)
+        transform = src.transform
+    with SceneReader(optical, sar_path) as reader:
+        north = reader.read(0, 0, 150, 200)
+    # the same SAR stored south-up is mapped as it lies: the same window
+    south_up = rasterio.Affine(10.0, 0, transform.c, 0, 10.0,
+                               transform.f - 10.0 * sar.shape[0])
+    south_path = geotiff_writer(tmp_path / 'sar_south.tif', sar[::-1], transform=south_up)
+    with SceneReader(optical, south_path) as reader:
+        np.testing.assert_array_equal(reader.read(0, 0, 150, 200).sar, north.sar)
+    rotated = geotiff_writer(tmp_path / 'sar_rot.tif', sar,
+                             transform=transform * rasterio.Affine.rotation(5))
+    with pytest.raises(GridMismatchError, match=r"SAR raster .*sar_rot.tif.*rotated"):
+        SceneReader(optical, rotated)
+    no_crs = geotiff_writer(tmp_path / 'sar_no_crs.tif', sar, crs=None,
+                            transform=transform)
+    with pytest.raises(GridMismatchError,
+                       match=r"SAR raster .*sar_no_crs.tif' has no CRS and its shape "
+                             r"\(45, 60\) differs from the \(150, 200\)"):
+        segmenter.segment(optical, no_crs, str(tmp_path / 'out.tif'), progress=False)
+    assert not osp.exists(tmp_path / 'out.tif')
+
+
+def test_scene_pair_without_georeferencing(per_pixel_segmenter, geotiff_writer, tmp_path):
+    """Two rasters of one shape without any georeferencing lie pixel for pixel."""
+    rng = np.random.default_rng(4)
+    plain = dict(crs=None, transform=rasterio.Affine.identity())
+    optical = geotiff_writer(tmp_path / 'o.tif',
+                             rng.integers(1, 10000, (40, 50, 4)).astype(np.uint16), **plain)
+    sar = rng.uniform(-30, 0, (40, 50, 2)).astype(np.float32)
+    sar_path = geotiff_writer(tmp_path / 's.tif', sar, **plain)
+    with SceneReader(optical, sar_path) as reader:
+        np.testing.assert_array_equal(reader.read(5, 7, 20, 30).sar, sar[5:25, 7:37])
+    out = str(tmp_path / 'out.tif')
+    per_pixel_segmenter.segment(optical, sar_path, out, window=32, overlap=8,
+                                progress=False)
+    labels, profile, _ = read(out)
+    assert labels.shape == (1, 40, 50) and profile['crs'] is None
+
+
+def test_scene_in_other_units_is_refused(segmenter, geotiff_writer, tmp_path, scene):
+    optical, sar_path = scene
+    with rasterio.open(sar_path) as src:
+        sar_db, transform = np.moveaxis(src.read(), 0, -1), src.transform
+    linear = geotiff_writer(tmp_path / 'sar_linear.tif', 10 ** (sar_db / 10),
+                            transform=transform)
+    out = str(tmp_path / 'out.tif')
+    with pytest.raises(RadiometricUnitsError,
+                       match=r"'sar' file '.*sar_linear.tif'.*expects dB.*linear power"):
+        segmenter.segment(optical, linear, out, progress=False)
+    assert not osp.exists(out)

@@ -1,9 +1,13 @@
 import os
+import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from mmseg_edc.datasets import M3MCRDataset
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 PIPELINE = [
     dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2)),
@@ -83,3 +87,22 @@ def test_malformed_csv_names_the_line(m3mcr_copy):
     (m3mcr_copy / 'bad.csv').write_text('a.tif,b.tif,c.tif\r\n')
     with pytest.raises(ValueError, match=r'bad.csv line 1: expected 5 columns'):
         M3MCRDataset(data_root=str(m3mcr_copy), split='train', ann_file='bad.csv')
+
+
+def test_sample_missing_its_cloudy_image_is_reported_in_both_modes(m3mcr_copy):
+    """The scan looks in every modality folder, not only the cloudy images'."""
+    cloudy = (m3mcr_copy / 'train' / 'planet_cloudy_fall' / 'planet_cloudy_fall_1' /
+              'planet_cloudy_fall_1_p_457.tif')
+    cloudy.unlink()
+    for kwargs in (dict(), dict(ann_file='one_train_sample.csv')):
+        with pytest.raises(FileNotFoundError,
+                           match=f'sample fall_1_p_457: img file {cloudy} does not exist'):
+            M3MCRDataset(data_root=str(m3mcr_copy), split='train', **kwargs)
+
+
+def test_real_samples_pass_the_config_checks_when_built(m3mcr_fixture_root):
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/m3mcr.py'))
+    for split in ('train', 'test'):
+        dataset = M3MCRDataset(data_root=m3mcr_fixture_root, split=split,
+                               pipeline=cfg.test_pipeline)
+        assert dataset[0]['inputs'].shape == (6, 300, 300)

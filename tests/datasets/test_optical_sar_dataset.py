@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mmseg_edc.datasets import OpticalSARSegDataset
+from mmseg_edc.datasets import OpticalSARSegDataset, SampleFilesError
 
 MODALITIES = dict(
     img=dict(folder='s2_cloudy', suffix='.tif'),
@@ -44,11 +44,20 @@ def test_band_counts_and_label_codes_from_config(tmp_path, geotiff_writer):
     assert dataset[0]['inputs'].shape == (15, 16, 16)
     labels = [int(dataset[i]['data_samples'].gt_sem_seg.data[0, 0, 0]) for i in range(3)]
     assert labels == [0, 1, 255]           # code 20 is not mapped -> ignored
-    wrong = OpticalSARSegDataset(
-        data_root=str(tmp_path), modalities=MODALITIES, metainfo=METAINFO,
-        pipeline=[dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2))])
+    wrong_bands = [dict(type='LoadOpticalSARTile', bands=dict(optical=4, sar=2))]
+    # found when the dataset is built, every file at once: 2 optical files x 3 samples
+    with pytest.raises(SampleFilesError,
+                       match=r'(?s)6 problem\(s\) with the files of 3 of 3 samples.*'
+                             r"s2_cloudy/a_1.tif' \(sample a_1\) has 13 bands.*expects 4.*"
+                             r"s2/c_3.tif' \(sample c_3\) has 13 bands"):
+        OpticalSARSegDataset(data_root=str(tmp_path), modalities=MODALITIES,
+                             metainfo=METAINFO, pipeline=wrong_bands)
+    # without the check, when the sample is read
+    unchecked = OpticalSARSegDataset(data_root=str(tmp_path), modalities=MODALITIES,
+                                     metainfo=METAINFO, pipeline=wrong_bands,
+                                     verify_files=False)
     with pytest.raises(OSError, match=r'a_1.tif.*sample a_1.*13 bands.*expects 4'):
-        wrong[0]
+        unchecked[0]
 
 
 def test_missing_file_and_empty_folder_errors(tmp_path, geotiff_writer):

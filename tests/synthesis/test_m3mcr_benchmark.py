@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -11,13 +12,15 @@ from mmseg_edc.synthesis import WORLDCOVER_CODES, generate_m3mcr_benchmark, tile
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REAL = osp.join(ROOT, '..', 'shared', 'fixtures', 'M3M-CR')
-SPLITS = dict(train=3, test=2)
+#: samples per split folder: 3 train and 2 validation samples (held out of train/), 2 test
+SPLITS = dict(train=5, test=2)
 
 
 @pytest.fixture(scope='module')
 def generated(tmp_path_factory):
     out = tmp_path_factory.mktemp('gen') / 'bench'
-    summary = generate_m3mcr_benchmark(str(out), num_train=3, num_test=2, seed=0)
+    summary = generate_m3mcr_benchmark(str(out), num_train=3, num_val=2, num_test=2,
+                                       seed=0)
     return str(out), summary
 
 
@@ -37,7 +40,7 @@ def test_split_csvs_resolve_in_official_format(generated):
         with open(osp.join(root, f'{split}.csv'), 'rb') as f:
             assert f.read().count(b'\r\n') == count
         rows = rows_of(root, split)
-        assert len(rows) == count == summary['splits'][split]['num_samples']
+        assert len(rows) == count
         for row in rows:
             assert len(row) == 5
             for path, prefix in zip(row, ('planet_cloudfree_', 'planet_cloudy_', 'S1_',
@@ -48,7 +51,40 @@ def test_split_csvs_resolve_in_official_format(generated):
             assert all(osp.splitext(p)[0].endswith(suffix) for p in row)
     aois = {split: {osp.basename(row[4]).split('_')[2] for row in rows_of(root, split)}
             for split in SPLITS}
-    assert aois == dict(train={'1'}, test={'2'})
+    # train area 1, test area 2, the validation area 3 (numbered after test) in train/
+    assert aois == dict(train={'1', '3'}, test={'2'})
+    assert [summary['splits'][s]['num_samples'] for s in ('train', 'val', 'test')] == [
+        3, 2, 2]
+
+
+def test_validation_areas_are_held_out_in_the_datasets_format(generated):
+    root, _ = generated
+    with open(osp.join(root, 'splits', 'val.csv'), newline='') as f:
+        val = list(csv.reader(f))
+    with open(osp.join(root, 'splits', 'train.csv'), newline='') as f:
+        train = list(csv.reader(f))
+    assert sorted(val + train) == sorted(rows_of(root, 'train'))
+    assert {osp.basename(r[4]).split('_')[2] for r in val} == {'3'}
+    assert {osp.basename(r[4]).split('_')[2] for r in train} == {'1'}
+    with open(osp.join(root, 'splits', 'holdout.json')) as f:
+        assert json.load(f)['val_areas'] == ['3']
+
+
+def test_heavier_clouds_over_the_same_test_scenes(generated, tmp_path):
+    root, _ = generated
+    heavy = tmp_path / 'heavy'
+    # the same seed and counts, only the test split, under 60-95 % cover
+    summary = generate_m3mcr_benchmark(str(heavy), num_train=3, num_val=2, num_test=2,
+                                       seed=0, splits=('test',), cover_range=(0.6, 0.95))
+    assert summary['splits_written'] == ['test'] and not osp.exists(heavy / 'train')
+    assert rows_of(str(heavy), 'test') == rows_of(root, 'test')
+    for clear, _, sar, label, mask in rows_of(root, 'test'):
+        for same in (clear, sar, label):                  # the same scene
+            assert np.array_equal(read(osp.join(root, 'test', same))[0],
+                                  read(osp.join(heavy, 'test', same))[0])
+        light = np.load(osp.join(root, 'test', mask)).mean()
+        dense = np.load(osp.join(heavy, 'test', mask)).mean()
+        assert 0.6 - 1e-3 <= dense <= 0.95 + 1e-3 and dense > light
 
 
 def read(path):
@@ -134,10 +170,20 @@ def test_clouds_cover_and_location(generated):
         max(covers[:3]), abs=1e-4)
 
 
-def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path):
+def progress_steps(text):
+    """The ``done/total`` counts an mmengine ProgressBar wrote, in order."""
+    return [tuple(map(int, m)) for m in re.findall(r'\] (\d+)/(\d+),', text)]
+
+
+def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path, capsys):
     root, _ = generated
     again = tmp_path / 'again'
-    generate_m3mcr_benchmark(str(again), num_train=3, num_test=2, seed=0, workers=2)
+    generate_m3mcr_benchmark(str(again), num_train=3, num_val=2, num_test=2, seed=0,
+                             workers=2, progress=True)
+    # the bar on stderr: started at 0, one step per sample of the 7, stdout untouched
+    output = capsys.readouterr()
+    assert output.out == ''
+    assert progress_steps(output.err) == [(i, 7) for i in range(8)]
     files = all_files(root)
     assert files == all_files(str(again))
     for name in files:
@@ -145,7 +191,8 @@ def test_same_seed_same_bytes_other_seed_differs(generated, tmp_path):
             assert f.read() == g.read(), name
 
     other = tmp_path / 'other'
-    generate_m3mcr_benchmark(str(other), num_train=1, num_test=1, seed=1)
+    generate_m3mcr_benchmark(str(other), num_train=1, num_val=0, num_test=1, seed=1)
+    assert capsys.readouterr().err == ''           # no bar unless asked for
     first = rows_of(root, 'train')[0]
     assert first == rows_of(str(other), 'train')[0]
     assert not np.array_equal(read(osp.join(root, 'train', first[0]))[0],
@@ -157,23 +204,24 @@ def test_out_dir_safety(tmp_path):
     foreign.mkdir()
     (foreign / 'notes.txt').write_text('keep me')
     with pytest.raises(FileExistsError, match='holds no generated benchmark'):
-        generate_m3mcr_benchmark(str(foreign), num_train=1, num_test=1)
+        generate_m3mcr_benchmark(str(foreign), num_train=1, num_val=0, num_test=1)
     assert os.listdir(foreign) == ['notes.txt']
 
     out = tmp_path / 'bench'
-    generate_m3mcr_benchmark(str(out), num_train=2, num_test=1, seed=3)
+    generate_m3mcr_benchmark(str(out), num_train=2, num_val=5, num_test=1, seed=3)
     (out / 'notes.txt').write_text('keep me too')
     with pytest.raises(FileExistsError, match='overwrite=True'):
-        generate_m3mcr_benchmark(str(out), num_train=1, num_test=1, seed=3)
-    summary = generate_m3mcr_benchmark(str(out), num_train=1, num_test=1, seed=4,
-                                       overwrite=True)
+        generate_m3mcr_benchmark(str(out), num_train=1, num_val=0, num_test=1, seed=3)
+    summary = generate_m3mcr_benchmark(str(out), num_train=1, num_val=0, num_test=1,
+                                       seed=4, overwrite=True)
     assert summary['num_train'] == 1 and summary['seed'] == 4
     files = [f for f in all_files(str(out)) if not f.endswith('.json')]
-    assert len(files) == 1 + 2 + 2 * 5  # notes, two CSVs, one sample per split
+    # notes, two CSVs, one sample per split: the old validation areas and splits/ are gone
+    assert len(files) == 1 + 2 + 2 * 5
     assert (out / 'notes.txt').read_text() == 'keep me too'
     with open(out / 'generated_benchmark.json') as f:
         assert json.load(f)['complete'] is True
-    with pytest.raises(ValueError, match='num_train >= 1'):
+    with pytest.raises(ValueError, match='num_train >= 1 and num_test >= 1'):
         generate_m3mcr_benchmark(str(tmp_path / 'x'), num_train=0)
 
 

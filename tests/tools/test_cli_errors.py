@@ -28,7 +28,17 @@ def test_train_without_data(tmp_path):
     result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
                               *options(missing, 2))
     line = user_error_line(result)
-    assert line.startswith('error: no M3M-CR samples found') and missing in line
+    assert line.startswith(f'error: M3M-CR split list {missing}/splits/train.csv does not '
+                           'exist; hold the validation areas out of train/ first')
+
+
+def test_train_with_the_wrong_class_count(tiny_benchmark, tmp_path):  # noqa: F811
+    result = run_tool_process('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'),
+                              *options(tiny_benchmark, 2), 'model.decode_head.num_classes=7')
+    assert user_error_line(result).startswith(
+        "error: model.decode_head.num_classes is 7 but the train dataset M3MCRDataset "
+        "(class_protocol '6class') has 6 classes")
+    assert glob.glob(str(tmp_path / 'w' / '*.pth')) == []          # nothing trained
 
 
 def test_test_without_checkpoint(tmp_path):
@@ -71,12 +81,14 @@ def test_generator_and_analysis_tools_report_user_errors_in_one_line(tmp_path, c
     monkeypatch.setenv('PYTHONPATH', ROOT)          # for the demo's generator step
     not_a_folder = tmp_path / 'config.py'
     not_a_folder.write_text('')
+    unknown_model = tmp_path / 'unknown_model.py'
+    unknown_model.write_text("model = dict(type='NoSuchModel')\n")
     for path, args, line in [
             ('tools/dataset_converters/generate_m3mcr_benchmark.py',
              ['--out-dir', str(not_a_folder)],
              f'generate_m3mcr_benchmark: {not_a_folder} is not a folder'),
-            ('tools/analysis_tools/benchmark_efficiency.py', [str(tmp_path / 'no.py')],
-             f"[Errno 2] No such file or directory: '{tmp_path}/no.py'"),
+            ('tools/analysis_tools/benchmark_efficiency.py', [str(unknown_model)],
+             'NoSuchModel is not in the mmseg::model registry'),
             ('tools/analysis_tools/benchmark_large_scene.py', ['--agreement-size', '64'],
              '--agreement-size must be a multiple of 10'),
             # the demo's failing step prints its error and sets the demo's status

@@ -7,6 +7,7 @@ student's config names the tiny teacher's config.
 import glob
 import json
 import os.path as osp
+import re
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ def test_teacher_then_student_then_test(tiny_benchmark, tmp_path):  # noqa: F811
     student_cfg = write_config(
         tmp_path / 'student.py',
         osp.join(edc, 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py'),
-        CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}')")
+        CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}', min_val_miou=None)")
     teacher_dir, student_dir = str(tmp_path / 'teacher'), str(tmp_path / 'student')
 
     run_tool('tools/train.py', teacher_cfg, '--work-dir', teacher_dir,
@@ -43,6 +44,11 @@ def test_teacher_then_student_then_test(tiny_benchmark, tmp_path):  # noqa: F811
     log = run_tool('tools/train.py', student_cfg, '--work-dir', student_dir,
                    *options(tiny_benchmark, 2), f'model.teacher.checkpoint={teacher_dir}')
     assert 'teacher loaded from' in log and 'distill.loss_distill' in log
+    # the teacher's frozen tensors: one summary line, no warning for each
+    assert 'requires_grad=False' not in log
+    frozen = [line for line in log.splitlines() if 'frozen tensors' in line]
+    assert len(frozen) == 1
+    assert re.search(r' (\d+) frozen tensors .* optimizer: teacher \1$', frozen[0])
     state = torch.load(osp.join(student_dir, 'iter_2.pth'), weights_only=False)['state_dict']
     assert not any(k.startswith('teacher.') for k in state)
     assert any(k.startswith('cloud_removal_head.') for k in state)
@@ -100,7 +106,7 @@ def test_folder_template_with_13_optical_bands_trains_teacher_and_student(
     suffix = '_edc-small_1xb8-400it_optical-sar-folders-256x256.py'
     teacher_cfg = write_config(tmp_path / 'teacher.py', osp.join(edc, 'edc-teacher' + suffix))
     student_cfg = write_config(tmp_path / 'student.py', osp.join(edc, 'edc' + suffix),
-                               CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}')")
+                               CR_HEAD + f",\n    teacher=dict(config='{teacher_cfg}', min_val_miou=None)")
     data = [f'{loader}.dataset.data_root={root}' for loader in
             ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     opts = [o for o in options('unused', 2) if 'data_root' not in o] + data

@@ -4,7 +4,7 @@ Each run is a plain subprocess of the test environment's interpreter: no
 ``PYTHONPATH``, started outside the repository, nothing imported first. What makes
 mmseg work is the compatibility layer that the installed package activates at
 interpreter start-up (``mmseg_edc_compat.pth``, see ``mmseg_edc/compat.py``), and the
-configs' ``custom_imports``. The config is the no-distillation EDC ablation: an EDC
+configs' ``custom_imports``. The config is the no-teacher EDC variant: an EDC
 student with a cloud-removal head and no teacher, so it trains on its own, and its
 one evaluator scores segmentation and the cloud-free image; training and testing use
 it with tiny stream widths, in a config file that inherits it as a user's would.
@@ -24,7 +24,7 @@ from test_train_test_e2e import ROOT, options, tiny_benchmark  # noqa: F401
 
 MMSEG_TOOLS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools')
 CONFIG = osp.join(ROOT, 'configs', 'edc', 'ablations',
-                  'edc_edc-small-no-distill_1xb8-400it_generated-m3mcr-160x160.py')
+                  'edc_edc-small-no-teacher_1xb8-400it_generated-m3mcr-160x160.py')
 
 
 def run_plain(args, cwd):

@@ -31,7 +31,7 @@ def run_tool(*args):
 def tiny_benchmark(tmp_path_factory):
     from mmseg_edc.synthesis import generate_m3mcr_benchmark
     root = tmp_path_factory.mktemp('generated') / 'm3mcr'
-    generate_m3mcr_benchmark(str(root), num_train=4, num_test=2, seed=1)
+    generate_m3mcr_benchmark(str(root), num_train=4, num_val=1, num_test=2, seed=1)
     return str(root)
 
 
@@ -75,6 +75,29 @@ def test_train_resume_test(tiny_benchmark, tmp_path):
     assert len(glob.glob(osp.join(out_dir, '*.png'))) == 2
     panels = glob.glob(osp.join(show_dir, '**', '*.png'), recursive=True)
     assert len(panels) == 2
+
+    # flip test-time augmentation: three views per tile, merged into one prediction
+    tta_dir = str(tmp_path / 'tta')
+    log = run_tool('tools/test.py', CONFIG, osp.join(work_dir, 'iter_4.pth'),
+                   '--work-dir', tta_dir, '--tta', '--show-dir', str(tmp_path / 'tta_panels'),
+                   *options(tiny_benchmark, 4))
+    tta_metrics = [json.loads(line) for path in glob.glob(
+        osp.join(tta_dir, '*', '*.json')) for line in open(path) if 'mIoU' in line]
+    assert tta_metrics and 'cloudy.mIoU' in tta_metrics[-1]
+    assert len(glob.glob(osp.join(tmp_path, 'tta_panels', '**', '*.png'),
+                         recursive=True)) == 2
+
+
+def test_dchf_neck_under_two_stock_streams_trains(tiny_benchmark, tmp_path):
+    config = osp.join(ROOT, 'configs', 'edc', 'upernet-dchf-neck_r18-tiny-two-stream_'
+                      '1xb8-600it_generated-m3mcr-160x160.py')
+    work_dir = str(tmp_path / 'work')
+    log = run_tool('tools/train.py', config, '--work-dir', work_dir,
+                   *options(tiny_benchmark, 2))
+    assert 'decode.loss_ce' in log and osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    state = torch.load(osp.join(work_dir, 'iter_2.pth'), weights_only=False)['state_dict']
+    assert any(k.startswith('neck.fusions.3.reliability') for k in state)
+    assert state['backbone.sar_backbone.stem.0.weight'].shape[1] == 2     # the 2 SAR bands
 
 
 def test_mmseg_own_train_tool_runs_our_config(tiny_benchmark, tmp_path):

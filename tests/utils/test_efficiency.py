@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from edc_toys import model_cfg
 
 from mmseg_edc.apis import build_inference_model
-from mmseg_edc.utils.efficiency import (count_flops, count_parameters, input_channels,
+from mmseg_edc.utils.efficiency import (count_flops, count_parameters, input_channel_count,
                                         interleaved_rounds, machine_settings,
                                         matmul_rate, paired_ratios, spread,
                                         time_inference)
@@ -43,7 +43,7 @@ def test_inference_model_drops_the_teacher_and_counts_parameters():
 
 def test_flops_and_throughput_of_a_tiny_edc():
     model = build_inference_model(model_cfg())
-    assert input_channels(model) == 6
+    assert input_channel_count(model) == 6
     flops = count_flops(model, (1, 6, 64, 64))
     assert flops['flops'] > 0
     assert {'backbone', 'decode_head', 'cloud_removal_head'} <= set(flops['by_module'])
@@ -85,9 +85,3 @@ def test_matmul_rate_and_machine_settings():
     assert settings['threads'] == 2 and settings['torch'] == torch.__version__
     assert len(settings['load_average']) == 3
 
-
-def test_input_channels_needs_a_declaring_preprocessor():
-    model = build_inference_model(model_cfg())
-    model.data_preprocessor.input_channels = None
-    with pytest.raises(ValueError, match='input channels'):
-        input_channels(model)

@@ -16,8 +16,17 @@ setting:
 
 Teachers, distillation losses and auxiliary heads are left out (inference path
 only), and the models keep their random initialisation. FLOPs use mmengine's counter
-(one multiply-accumulate = one FLOP), counted at each throughput input and batch (per
-image), and at the ``--flops-sizes`` for the table.
+(one multiply-accumulate = one FLOP; fused attention counted as its two matrix
+products), counted at each throughput input and batch (per image), and at the
+``--flops-sizes`` for the table.
+
+This is also the multi-modal counterpart of mmseg's
+``tools/analysis_tools/get_flops.py``, which feeds a 3-channel image: here every count
+runs on the tensor the network really takes, with the channel count the model's data
+preprocessor keeps (6 for cloudy optical + SAR on M3M-CR, 4 for an optical-only model,
+any other band layout as declared), reported per config as ``input_channels``;
+``--batch-sizes`` without a value counts only. A config is a file or the name of a
+packaged config (``mmseg-edc configs``); ``mmseg-edc efficiency ...`` runs this tool.
 
 Example (EDC-base against the CloudSeg-sized reference)::
 
@@ -25,6 +34,8 @@ Example (EDC-base against the CloudSeg-sized reference)::
         configs/edc/edc_edc-base_1xb32-30e_m3mcr-160x160.py \\
         configs/edc/edc-no-distill_mit-b4-streams_1xb32-30e_m3mcr-160x160.py \\
         --inputs 256x256 160x160 --batch-sizes 1 8 --rounds 5 --threads 2
+    mmseg-edc efficiency upernet_r18-tiny_optical-only_1xb8-600it_generated-m3mcr-160x160 \\
+        --flops-sizes 160 --batch-sizes
 """
 import argparse
 import json
@@ -39,11 +50,12 @@ from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
-from mmseg_edc.utils import add_debug_flag, run_tool
-from mmseg_edc.utils.efficiency import (count_flops, count_parameters, input_channels,
-                                        interleaved_rounds, machine_settings,
-                                        matmul_rate, paired_ratios, spread,
-                                        time_inference)
+from mmseg_edc.io import write_atomically
+from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
+                                        input_channel_count, interleaved_rounds,
+                                        machine_settings, matmul_rate, paired_ratios,
+                                        spread, time_inference)
 
 #: The matmul rates measured in every round, whatever the models' precision.
 MATMUL_PRECISIONS = ('fp32', 'bf16')
@@ -60,11 +72,13 @@ def input_size(text):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+',
-                        help='config files; the first is compared with each other')
+    parser.add_argument('configs', nargs='+', type=config_argument,
+                        help='config files or packaged config names; the first is '
+                             'compared with each other')
     parser.add_argument('--inputs', type=input_size, nargs='+', default=[(256, 256)],
                         metavar='HxW', help='throughput input sizes')
-    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 8])
+    parser.add_argument('--batch-sizes', type=int, nargs='*', default=[1, 8],
+                        help='throughput batch sizes (none: count only)')
     parser.add_argument('--precisions', nargs='+', choices=['fp32', 'bf16'],
                         default=['fp32'], help='fp32 and/or bf16 autocast')
     parser.add_argument('--rounds', type=int, default=5,
@@ -75,6 +89,7 @@ def parse_args(argv=None):
                         help='untimed batches per model and round (caches after a switch)')
     parser.add_argument('--threads', type=int, default=torch.get_num_threads(),
                         help='torch CPU threads')
+    parser.add_argument('--device', default='cpu', help="'cpu' or a CUDA device")
     parser.add_argument('--flops-sizes', type=int, nargs='*', default=[160, 256],
                         help='square sides for the FLOP table (batch 1)')
     parser.add_argument('--matmul-size', type=int, default=2048,
@@ -92,27 +107,28 @@ def parse_args(argv=None):
     return args
 
 
-def build_model(config_path, cfg_options):
+def build_model(config_path, cfg_options, device):
     cfg = Config.fromfile(config_path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     torch.manual_seed(0)
-    return build_inference_model(cfg.model)
+    return build_inference_model(cfg.model).to(device)
 
 
 def benchmark_setting(models, precision, size, batch, args):
     """Interleaved rounds of every model and both matmul rates for one setting."""
-    inputs = {name: torch.randn(batch, input_channels(model), *size)
+    inputs = {name: torch.randn(batch, input_channel_count(model), *size,
+                                device=args.device)
               for name, model in models.items()}
     macs = {name: count_flops(model, tuple(inputs[name].shape))['flops']
             for name, model in models.items()}
     subjects = {f'matmul/{p}': (lambda p=p: matmul_rate(p, args.matmul_size,
-                                                        args.matmul_seconds))
+                                                        args.matmul_seconds, args.device))
                 for p in MATMUL_PRECISIONS}
     subjects.update({
         name: (lambda name=name: time_inference(models[name], inputs[name], args.repeats,
-                                                args.warmup, precision))
+                                                args.warmup, precision, args.device))
         for name in models})
     loads = []
 
@@ -166,16 +182,18 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = dict(machine_settings(args.threads, ','.join(args.precisions)),
+                    device=args.device,
                     configs=[osp.relpath(c) for c in args.configs],
                     cfg_options=args.cfg_options or {}, rounds=args.rounds,
                     repeats=args.repeats, warmup=args.warmup,
                     matmul_size=args.matmul_size, matmul_seconds=args.matmul_seconds)
     settings['load_average_start'] = settings.pop('load_average')
-    models = {osp.relpath(path): build_model(path, args.cfg_options)
+    models = {osp.relpath(path): build_model(path, args.cfg_options, args.device)
               for path in args.configs}
-    summary = [dict(config=name, params=count_parameters(model),
+    summary = [dict(config=name, input_channels=input_channel_count(model),
+                    params=count_parameters(model),
                     flops={f'{side}x{side}': count_flops(
-                        model, (1, input_channels(model), side, side))
+                        model, (1, input_channel_count(model), side, side))
                         for side in args.flops_sizes})
                for name, model in models.items()]
     results = [benchmark_setting(models, precision, size, batch, args)
@@ -187,9 +205,11 @@ def main(argv=None):
     print(text)
     print('\n'.join(summary_lines(results)), file=sys.stderr)
     if args.out:
-        with open(args.out + '.part', 'w') as f:
-            f.write(text + '\n')
-        os.replace(args.out + '.part', args.out)
+        def write(temporary):
+            with open(temporary, 'w') as f:
+                f.write(text + '\n')
+        write_atomically(args.out, write)
+    return report
 
 
 if __name__ == '__main__':

@@ -39,7 +39,7 @@ from mmengine.runner import load_checkpoint
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
 from mmseg_edc.utils import add_debug_flag, run_tool
-from mmseg_edc.utils.efficiency import (autocast_context, input_channels,
+from mmseg_edc.utils.efficiency import (autocast_context, input_channel_count,
                                         machine_settings)
 from mmseg_edc.utils.module_scopes import ModuleScopes
 
@@ -131,7 +131,7 @@ def profile(args):
     model = build_inference_model(cfg.model)
     if args.checkpoint:
         load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    inputs = torch.randn(args.batch, input_channels(model), *args.size)
+    inputs = torch.randn(args.batch, input_channel_count(model), *args.size)
     ranges, classes = module_ranges(model, args.module_depth)
     with torch.no_grad(), autocast_context('cpu', args.precision):
         for _ in range(args.warmup):

@@ -1,4 +1,4 @@
-# CloudSeg's protocol on M3M-CR (edc-spec.md section 7): Adam, lr 1e-4, no weight
+# CloudSeg's protocol on M3M-CR (docs/design.md §11): Adam, lr 1e-4, no weight
 # decay, 30 epochs, the learning rate halves every 5 epochs from epoch 10.
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -22,4 +22,5 @@ default_hooks = dict(
     # stop at a non-finite loss or gradient, never save NaN weights (action='skip'
     # skips such batches); checkpoints carry the random states for bit-exact resume
     nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'),
-    exact_resume=dict(type='ExactResumeHook'))
+    exact_resume=dict(type='ExactResumeHook'),
+    class_check=dict(type='ClassCountCheckHook'))

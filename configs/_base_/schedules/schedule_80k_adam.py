@@ -23,4 +23,5 @@ default_hooks = dict(
     # stop at a non-finite loss or gradient, never save NaN weights (action='skip'
     # skips such batches); checkpoints carry the random states for bit-exact resume
     nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'),
-    exact_resume=dict(type='ExactResumeHook'))
+    exact_resume=dict(type='ExactResumeHook'),
+    class_check=dict(type='ClassCountCheckHook'))

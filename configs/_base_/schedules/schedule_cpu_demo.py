@@ -17,11 +17,14 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # save_best: the checkpoint of the best validation (held-out areas), which also
+    # records its score (a student's teacher floor reads it)
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200,
-                    max_keep_ckpts=2),
+                    max_keep_ckpts=2, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='OpticalSARVisualizationHook'),
     # stop at a non-finite loss or gradient, never save NaN weights (action='skip'
     # skips such batches); checkpoints carry the random states for bit-exact resume
     nonfinite_guard=dict(type='NonFiniteGuardHook', action='stop'),
-    exact_resume=dict(type='ExactResumeHook'))
+    exact_resume=dict(type='ExactResumeHook'),
+    class_check=dict(type='ClassCountCheckHook'))

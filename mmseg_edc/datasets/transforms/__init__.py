@@ -1,13 +1,14 @@
-"""Registered transforms: loading, shared geometry, cloud synthesis and packing of
+"""Registered transforms: loading, radiometric scaling, shared geometry, cloud synthesis and packing of
 optical-SAR samples."""
 from .cloud_synthesis import SynthesizeClouds
 from .formatting import PackOpticalSARInputs
 from .geometric import (MultiModalRandomCrop, MultiModalRandomFlip,
                         MultiModalRandomRotate90)
-from .loading import LoadOpticalSARTile, RadiometricScale
+from .loading import LoadOpticalSARArrays, LoadOpticalSARTile
+from .radiometric import RadiometricScale, RadiometricUnitsError
 
 __all__ = [
-    'LoadOpticalSARTile', 'RadiometricScale', 'MultiModalRandomCrop',
+    'LoadOpticalSARTile', 'LoadOpticalSARArrays', 'RadiometricScale', 'MultiModalRandomCrop',
     'MultiModalRandomFlip', 'MultiModalRandomRotate90', 'SynthesizeClouds',
-    'PackOpticalSARInputs'
+    'PackOpticalSARInputs', 'RadiometricUnitsError'
 ]

@@ -45,20 +45,18 @@ import shutil
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import NamedTuple, Tuple
 
 import numpy as np
 import rasterio
-from mmengine.utils import ProgressBar
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.windows import Window
 
 from mmseg_edc.io import RasterReadError, partial_path, remove_stale_partials
-
 from mmseg_edc.synthesis import (DEFAULT_COVER_RANGE, check_cover_range,
                                  synthesize_clouds_random_cover)
+from mmseg_edc.utils.parallel import map_in_processes
 
 from .scene_layout import (CLOUD_TINT, SCENE_FOLDERS, SPLIT_FILE_NAME, check_scenes_present,
                      inspect_scene, read_official_split, select_val_scenes)
@@ -218,26 +216,6 @@ def _cover_summary(covers):
                 max=round(float(covers.max()), 4))
 
 
-def _convert_scenes(jobs, workers, progress):
-    """Results of :func:`_convert_scene` for ``jobs``, in order, in ``workers`` processes.
-
-    On an error the scenes not yet started are cancelled and the running ones finish
-    before the error propagates, so the caller may then delete the staging folder.
-    """
-    bar = ProgressBar(len(jobs)) if progress else None
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-    try:
-        results = []
-        for tiles in (pool.map if pool else map)(_convert_scene, jobs):
-            results.append(tiles)
-            if bar:
-                bar.update()
-        return results
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
-
-
 def _write_outputs(staging, scenes_by_split, infos, options, workers, progress):
     """Tile every scene into ``staging`` and write the split lists; tiles per split."""
     for folder in OUTPUT_FOLDERS.values():
@@ -245,7 +223,7 @@ def _write_outputs(staging, scenes_by_split, infos, options, workers, progress):
     os.makedirs(osp.join(staging, SPLIT_FOLDER))
     jobs = [(infos[scene], staging, options)
             for split in SPLITS for scene in scenes_by_split[split]]
-    results = _convert_scenes(jobs, workers, progress)
+    results = map_in_processes(_convert_scene, jobs, workers, progress)
     by_scene = {job[0].scene: tiles for job, tiles in zip(jobs, results)}
     tiles = {}
     for split in SPLITS:
@@ -278,7 +256,7 @@ def convert_whu_opt_sar(src_root, out_dir, split_file=None, tile_size=256,
         cover_range (tuple[float, float]): bounds of the uniform cloud-cover draw.
         workers (int): scenes converted in parallel (the output does not depend on it).
         overwrite (bool): replace an earlier conversion in ``out_dir``.
-        progress (bool): show a progress bar over the scenes.
+        progress (bool): show a progress bar over the scenes (stderr).
 
     Returns:
         dict: the manifest written to ``whu_opt_sar_tiles.json`` (parameters, ``scenes``

@@ -1,6 +1,6 @@
 """WHU-OPT-SAR (Li et al., JAG 2022) as distributed: scene files, official split, hold-out.
 
-Layout under the dataset root (see ``docs/data-formats.md``)::
+Layout under the dataset root (docs/design.md §12.1)::
 
     optical/<scene>.tif   4 bands R, G, B, NIR, uint8, about 5556 x 3704 (sizes vary)
     sar/<scene>.tif       1 band, uint8, same size

@@ -1,10 +1,11 @@
 """Registered hooks."""
+from .class_count_check_hook import ClassCountCheckHook
 from .distillation_schedule_hook import DistillationScheduleHook
 from .exact_resume_hook import ExactResumeHook
 from .nonfinite_guard_hook import NonFiniteGuardHook, NonFiniteTrainingError
 from .strict_checkpoint_hook import StrictCheckpointHook
 
 __all__ = [
-    'DistillationScheduleHook', 'ExactResumeHook', 'NonFiniteGuardHook',
-    'NonFiniteTrainingError', 'StrictCheckpointHook'
+    'ClassCountCheckHook', 'DistillationScheduleHook', 'ExactResumeHook',
+    'NonFiniteGuardHook', 'NonFiniteTrainingError', 'StrictCheckpointHook'
 ]

@@ -451,7 +451,7 @@ class HierarchicalAttentionStage(nn.Module):
         window_size (int): nominal window side ``k``.
         carrier_tokens (int): carrier tokens per window side ``ct``; 0 disables them.
         carrier_upsample (bool): after the last block, add each window's carrier tokens,
-            nearest-upsampled to the window, to its local tokens (spec step 5).
+            nearest-upsampled to the window, to its local tokens (docs/design.md §3.6).
         mlp_ratio (float): MLP hidden width over ``C``.
         qkv_bias (bool): bias on the query/key/value projections.
         drop_path (Sequence[float]): stochastic depth rate per block.

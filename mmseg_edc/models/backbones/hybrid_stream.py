@@ -108,7 +108,8 @@ class EDCHybridStream(BaseModule):
             (docs/design.md §3.1).
         carrier_token_size (int): carrier tokens per window side in stage 3.
         use_carrier_tokens (bool): False makes stage 3 plain window attention (ablation).
-        carrier_token_upsample (bool): spec step 5 at the end of stage 3.
+        carrier_token_upsample (bool): the upsample step at the end of stage 3
+            (docs/design.md §3.6).
         mlp_ratio (float): transformer MLP ratio.
         qkv_bias (bool): bias on the query/key/value projections.
         drop_path_rate (float): stochastic depth, rising linearly over all blocks of the

@@ -36,7 +36,7 @@ class CloudRemovalHead(BaseModule):
         decoder_channels (Sequence[int]): U-Net block widths.
         refine_channels (int): width of the conv between decoder and output (64).
         refine_act_cfg (dict | None): activation after that conv. None (default) follows
-            the spec literally (two plain convs); ``dict(type='ReLU')`` is [ours].
+            CloudSeg's two plain convs (docs/design.md §5.3); ``dict(type='ReLU')`` is [ours].
         in_index (Sequence[int]): levels of the input tuple to decode.
         norm_cfg (dict): norm of the decoder convs.
         ignore_padding (bool): see above.

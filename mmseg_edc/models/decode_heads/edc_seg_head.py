@@ -29,7 +29,8 @@ class EDCSegHead(BaseDecodeHead):
         decoder_channels (Sequence[int]): U-Net block widths; the last one is the
             distillation feature's channel count.
         in_index (Sequence[int]): levels of the input tuple to decode.
-        dropout_ratio (float): dropout before the classifier (none in the spec).
+        dropout_ratio (float): dropout before the classifier (none in CloudSeg's
+            head, docs/design.md §5.2).
         norm_cfg (dict): norm of the decoder convs.
         loss_decode (dict | list[dict]): cross-entropy averaged over the non-ignored
             pixels by default (as PyTorch's ``ignore_index`` does; mmseg's own default

@@ -1,6 +1,6 @@
 """DCHF: discrepancy-conditioned hybrid fusion of optical, SAR and cross-modal features.
 
-One DCHF block fuses the three streams of one encoder stage (spec section 4):
+One DCHF block fuses the three streams of one encoder stage (docs/design.md §4.2):
 
 1. multi-scale context per stream ``X^ = ReLU(conv1x1([X; up(maxpool2 X); up(maxpool4 X)]))``;
 2. discrepancy ``D = O^ - S^`` (or ``|O^ - S^|``);
@@ -191,7 +191,7 @@ class DCHF(BaseModule):
         weighted_pool (bool): pool with ``A`` as pixel weights (the paper's weighted GAP);
             False pools plainly while keeping the optical gating (the ablation). Has no
             effect when ``use_reliability=False``.
-        discrepancy (str): ``'difference'`` (``O^ - S^``, the spec) or ``'absolute'``
+        discrepancy (str): ``'difference'`` (``O^ - S^``, docs/design.md §4.2) or ``'absolute'``
             (``|O^ - S^|``, [ours]).
         reduction (int): channel reduction of the recalibration MLP.
         norm_cfg (dict): norm after the 7x7 reliability conv.

@@ -18,12 +18,19 @@ class MaskedFeatureDistillationLoss(nn.Module):
 
     Args:
         loss_weight (float): multiplier of the loss.
+        pixels (str): ``'clear'`` (cloud-free pixels only: the cloud-mask-guided
+            distillation of the paper) or ``'all'`` [ours] (every valid pixel, cloudy
+            ones included: the ablation that tests the guidance).
         loss_name (str): key in the loss dict; must start with ``loss_``.
     """
 
-    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_distill'):
+    def __init__(self, loss_weight: float = 1.0, pixels: str = 'clear',
+                 loss_name: str = 'loss_distill'):
         super().__init__()
+        if pixels not in ('clear', 'all'):
+            raise ValueError(f"pixels must be 'clear' or 'all', got {pixels!r}")
         self.loss_weight = loss_weight
+        self.pixels = pixels
         self._loss_name = loss_name
 
     def forward(self, student_feat: Tensor, teacher_feat: Tensor, cloud_mask: Tensor,
@@ -42,7 +49,8 @@ class MaskedFeatureDistillationLoss(nn.Module):
             Tensor: scalar.
         """
         size = student_feat.shape[-2:]
-        keep = 1 - resize_mask(cloud_mask, size)
+        keep = 1 - resize_mask(cloud_mask, size) if self.pixels == 'clear' else \
+            student_feat.new_ones(student_feat.shape[0], 1, *size)
         if valid_mask is not None:
             keep = keep * resize_mask(valid_mask, size)
         squared = (student_feat - teacher_feat.detach()).pow(2)

@@ -48,6 +48,8 @@ class DCHFNeck(BaseModule):
                  norm_cfg: dict = dict(type='BN'), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = list(in_channels)
+        #: widths of the returned maps (what a decode head's in_channels must be)
+        self.out_channels = tuple(self.in_channels * (3 if return_streams else 1))
         self.cross_modal_chain = cross_modal_chain
         self.return_streams = return_streams
         self.fusions = nn.ModuleList()

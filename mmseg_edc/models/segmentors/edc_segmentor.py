@@ -13,6 +13,9 @@ from ..utils import decoded_size, padding_valid_mask
 from .frozen_teacher import FrozenTeacher
 from .optical_sar_encoder_decoder import OpticalSAREncoderDecoder, fill_or_check
 
+#: How overlapping slide-inference windows are combined (see ``slide_inference``).
+BLEND_MODES = ('mean', 'taper')
+
 
 def undo_padding_and_flip(tensor, img_meta):
     """Remove the batch padding of one sample and undo its test-time flip.
@@ -74,8 +77,10 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         optical_input (str): ``'cloudy'`` (the student) or ``'cloud_free'``: the
             optical channels are replaced by ``gt_clear_img`` in training and
             prediction (how the teacher is trained and evaluated).
-        distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``;
-            required with a teacher.
+        distill_loss (dict, optional): e.g. ``MaskedFeatureDistillationLoss``; needs a
+            teacher. A teacher without it is only there to initialise the student
+            (``DistillationScheduleHook(init_student_from_teacher=True)``; the
+            no-distillation ablation) and never runs.
         **kwargs: ``EncoderDecoder``'s arguments (``data_preprocessor``,
             ``train_cfg``, ``test_cfg``, ``auxiliary_head``, ``init_cfg``, ...).
     """
@@ -88,8 +93,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
-        if (teacher is None) != (distill_loss is None):
-            raise ValueError('EDCSegmentor: teacher and distill_loss go together')
+        if distill_loss is not None and teacher is None:
+            raise ValueError('EDCSegmentor: distill_loss needs a teacher')
         if optical_input not in ('cloudy', 'cloud_free'):
             raise ValueError("optical_input must be 'cloudy' or 'cloud_free', got "
                              f'{optical_input!r}')
@@ -170,7 +175,7 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if self.cloud_removal_head is not None:
             losses.update(add_prefix(self.cloud_removal_head.loss(
                 streams['optical'], data_samples, self.train_cfg), 'cr'))
-        if self.teacher is not None:
+        if self.distill_loss is not None:
             losses.update(add_prefix(
                 self._distillation_loss(inputs, data_samples, feature), 'distill'))
         return losses
@@ -204,35 +209,42 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         """Overlapping windows (``test_cfg.crop_size`` / ``stride``), outputs blended.
 
         Both the logits and the reconstruction are accumulated, which mmseg's
-        single-output slide inference cannot do. ``test_cfg.blend``: ``'mean'``
-        (default, mmseg's plain average) or ``'taper'`` [ours]: each window weighted
+        single-output slide inference cannot do, each with its own blending:
+        ``'mean'`` (mmseg's plain average) or ``'taper'`` [ours] (each window weighted
         by a ``sin^2`` ramp over its overlap with neighbours, which hides the seams
-        that window borders leave, most visibly in the reconstruction.
+        window borders leave; docs/design.md §7.1). ``test_cfg.blend`` sets the logits'
+        (default ``'mean'``, the protocol's), ``test_cfg.clear_blend`` the
+        reconstruction's (default ``'taper'``: a reconstructed image shows every seam).
         """
-        blend = self.test_cfg.get('blend', 'mean')
-        if blend not in ('mean', 'taper'):
-            raise ValueError(f"test_cfg.blend must be 'mean' or 'taper', got {blend!r}")
+        modes = (self.test_cfg.get('blend', 'mean'),
+                 self.test_cfg.get('clear_blend', 'taper'))
+        for key, mode in zip(('blend', 'clear_blend'), modes):
+            if mode not in BLEND_MODES:
+                raise ValueError(f'test_cfg.{key} must be one of {BLEND_MODES}, got '
+                                 f'{mode!r}')
         (crop_h, crop_w), (stride_h, stride_w) = self.test_cfg.crop_size, self.test_cfg.stride
         height, width = inputs.shape[-2:]
-        sums, total = None, inputs.new_zeros((inputs.shape[0], 1, height, width))
+        sums = None
+        totals = {mode: inputs.new_zeros((1, 1, height, width)) for mode in set(modes)}
         for y1, y2, x1, x2 in sliding_windows(height, width, (crop_h, crop_w),
                                               (stride_h, stride_w)):
             window = inputs[:, :, y1:y2, x1:x2]
             batch_img_metas[0]['img_shape'] = window.shape[2:]
-            weight = 1.0
-            if blend == 'taper':
-                weight = inputs.new_tensor(blend_weights(
+            weights = dict(mean=inputs.new_ones(window.shape[2:]))
+            if 'taper' in totals:
+                weights['taper'] = inputs.new_tensor(blend_weights(
                     y1, x1, window.shape[2:], (height, width),
                     max(crop_h - stride_h, crop_w - stride_w)))
-            outputs = [o * weight for o in self.whole_inference(window, batch_img_metas)
-                       if o is not None]
+            outputs = [o * weights[mode] for o, mode in zip(
+                self.whole_inference(window, batch_img_metas), modes) if o is not None]
             pad = (x1, width - x2, y1, height - y2)
             if sums is None:
                 sums = [F.pad(o, pad) for o in outputs]
             else:
                 sums = [s + F.pad(o, pad) for s, o in zip(sums, outputs)]
-            total[:, :, y1:y2, x1:x2] += weight
-        blended = [s / total for s in sums]
+            for mode, total in totals.items():
+                total[:, :, y1:y2, x1:x2] += weights[mode]
+        blended = [s / totals[mode] for s, mode in zip(sums, modes)]
         return blended[0], (blended[1] if len(blended) > 1 else None)
 
     def inference(self, inputs: Tensor, batch_img_metas: List[dict]

@@ -49,25 +49,36 @@ def resolve_teacher_checkpoint(path: str) -> str:
         'to it with --cfg-options model.teacher.checkpoint=PATH')
 
 
+def recorded_val_miou(checkpoint: dict):
+    """The validation mIoU an mmengine checkpoint was saved with, or None.
+
+    A checkpoint written after a validation (``save_best``'s ``best_*.pth``) holds the
+    run's message hub, whose ``val/mIoU`` scalar is that validation's score.
+    """
+    scalars = checkpoint.get('message_hub', {}).get('log_scalars', {})
+    buffer = scalars.get('val/mIoU')
+    return None if buffer is None else float(buffer.current())
+
+
 def teacher_model_config(teacher: dict) -> Config:
     """The teacher's model config from a ``teacher`` entry.
 
     Args:
         teacher (dict): ``config`` (path of the config the teacher was trained with;
-            its ``model`` is used) or ``model`` (a model config dict), and
-            ``checkpoint``.
+            its ``model`` is used) or ``model`` (a model config dict), ``checkpoint``,
+            and optionally ``min_val_miou``.
 
     Returns:
         Config: the model config without data preprocessor (the student's preprocessor
         has normalised the inputs already).
     """
-    unknown = set(teacher) - {'config', 'model', 'checkpoint'}
+    unknown = set(teacher) - {'config', 'model', 'checkpoint', 'min_val_miou'}
     if unknown or ('config' in teacher) == ('model' in teacher) or \
             not teacher.get('checkpoint'):
         raise ValueError(
             'model.teacher must be dict(config=<teacher training config>, '
-            f'checkpoint=<file or work dir>) (or model=<model dict> instead of config); '
-            f'got keys {sorted(teacher)}')
+            f'checkpoint=<file or work dir>[, min_val_miou=<floor>]) (or '
+            f'model=<model dict> instead of config); got keys {sorted(teacher)}')
     if 'config' in teacher:
         model_cfg = Config.fromfile(teacher['config']).model
     else:
@@ -84,9 +95,13 @@ class FrozenTeacher(BaseModule):
 
     Args:
         teacher (dict): the ``model.teacher`` entry: ``config`` (the teacher's
-            training config file) or ``model`` (its model config), and ``checkpoint``
+            training config file) or ``model`` (its model config), ``checkpoint``
             (the teacher's checkpoint, or its work dir: newest ``best_*.pth``, else its
-            last checkpoint).
+            last checkpoint), and ``min_val_miou`` (optional): the lowest validation
+            mIoU (on held-out data, recorded in the checkpoint by its training run's
+            validation) a teacher may have; a weaker teacher, or a checkpoint without
+            a recorded score, is refused when the student is initialised (a teacher
+            that collapsed on a class would otherwise be distilled without a word).
 
     The model must have a backbone with ``forward_streams`` and a decode head with
     ``forward_with_features`` (``EDCSegmentor``).
@@ -97,6 +112,7 @@ class FrozenTeacher(BaseModule):
         self.model = MODELS.build(teacher_model_config(teacher))
         self.source = teacher.get('config') or 'model.teacher.model'
         self.checkpoint = teacher['checkpoint']
+        self.min_val_miou = teacher.get('min_val_miou')
         #: the checkpoint file the weights came from; None until :meth:`init_weights`.
         self.loaded_from = None
         self.model.requires_grad_(False)
@@ -122,10 +138,29 @@ class FrozenTeacher(BaseModule):
         """Load the trained teacher (instead of initialising it), strictly."""
         path = resolve_teacher_checkpoint(self.checkpoint)
         checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        score = recorded_val_miou(checkpoint)
+        self.check_score(score, path)
         self.load_checkpoint_weights(checkpoint.get('state_dict', checkpoint), path)
         self._is_init = True
-        print_log(f'teacher loaded from {path} (model of {self.source}) and frozen',
-                  'current')
+        scored = '' if score is None else f', validation mIoU {score:.2f}'
+        print_log(f'teacher loaded from {path} (model of {self.source}{scored}) and '
+                  'frozen', 'current')
+
+    def check_score(self, score, path: str) -> None:
+        """Refuse a teacher below ``min_val_miou`` (or without a recorded score)."""
+        if self.min_val_miou is None:
+            return
+        if score is None:
+            raise ValueError(
+                f'teacher checkpoint {path} records no validation mIoU, so its quality '
+                f'cannot be checked against min_val_miou={self.min_val_miou}: train the '
+                'teacher with validation on held-out data and save_best, or set '
+                'model.teacher.min_val_miou=None')
+        if score < self.min_val_miou:
+            raise ValueError(
+                f'teacher checkpoint {path} has validation mIoU {score:.2f}, below '
+                f'model.teacher.min_val_miou={self.min_val_miou}: the teacher failed '
+                '(retrain it, e.g. with another seed) and would mislead the student')
 
     def load_checkpoint_weights(self, state_dict: dict, source: str) -> None:
         """Load the teacher's weights, requiring every key and shape to match.

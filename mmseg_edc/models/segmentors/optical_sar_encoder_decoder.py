@@ -77,8 +77,8 @@ class OpticalSAREncoderDecoder(EncoderDecoder):
       channels, checks mean/std lengths and every batch's packed layout);
     * the backbone gets ``bands`` when it takes them (``EDCBackbone``), else
       ``in_channels`` = the band count of ``input_modalities`` (stock backbones);
-    * decode and auxiliary heads get ``in_channels`` from the backbone's
-      ``out_channels`` when their config leaves it out.
+    * decode and auxiliary heads get ``in_channels`` from the ``out_channels`` of the
+      neck (or of the backbone without a neck) when their config leaves it out.
 
     A component config that already sets one of these to a different value raises a
     ``ValueError`` naming both values, when the model is built.
@@ -116,8 +116,10 @@ class OpticalSAREncoderDecoder(EncoderDecoder):
                          data_preprocessor=data_preprocessor, **kwargs)
 
     def head_level_widths(self) -> Optional[Sequence[int]]:
-        """Widths of the pyramid the heads decode: the backbone's ``out_channels``."""
-        return getattr(self.backbone, 'out_channels', None)
+        """Widths of the pyramid the heads decode: the neck's ``out_channels`` when
+        there is a neck, else the backbone's (None when unknown)."""
+        source = self.neck if self.with_neck else self.backbone
+        return getattr(source, 'out_channels', None)
 
     def with_level_widths(self, head: dict, where: str) -> dict:
         """``head`` with ``in_channels`` taken from :meth:`head_level_widths` for the

@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 import rasterio
 import torch
+from rasterio.crs import CRS
+from rasterio.transform import Affine
 
 from mmseg_edc.datasets import WORLDCOVER_6CLASS, build_label_lut
-from mmseg_edc.datasets.transforms import LoadOpticalSARTile, RadiometricScale
+from mmseg_edc.datasets.transforms import (LoadOpticalSARArrays, LoadOpticalSARTile,
+                                        RadiometricScale)
 from mmseg_edc.io import GridMismatchError, RasterReadError
 
 BANDS = dict(optical=4, sar=2)
@@ -125,13 +128,133 @@ def test_grid_and_band_errors_name_both_files(tmp_path, geotiff_writer):
         LoadOpticalSARTile(bands=dict(optical=3, sar=2))(info)
 
 
-def test_radiometric_scale_by_hand():
-    img = np.array([[[0, 5000, 12000, 2500]]], np.float32)
-    sar = np.array([[[-12.5, -32.5]], [[5.0, -40.0]]], np.float32)
-    out = RadiometricScale(M3MCR_RANGES)(dict(img=img, sar=sar))
-    np.testing.assert_allclose(out['img'], [[[0, 0.5, 1.0, 0.25]]])
-    np.testing.assert_allclose(out['sar'], [[[0.5, 0.0]], [[1.0, 0.0]]])
-    with pytest.raises(ValueError, match="'sar' of sample s has 3 bands but 2 ranges"):
-        RadiometricScale(M3MCR_RANGES)(dict(sar=np.zeros((1, 1, 3)), sample_key='s'))
-    with pytest.raises(ValueError, match='lo < hi'):
-        RadiometricScale(dict(img=[(1, 0)]))
+def test_arrays_load_like_the_real_files(m3mcr_fixture_root):
+    info = fixture_info(m3mcr_fixture_root)
+    from_files = LoadOpticalSARTile(BANDS)(dict(info))
+    arrays = {}
+    for key, path in (('img', 'img_path'), ('sar', 'sar_path'), ('clear_img', 'clear_path')):
+        with rasterio.open(info[path]) as src:
+            arrays[key] = src.read().transpose(1, 2, 0)    # file dtype and units
+    given = {key: value.copy() for key, value in arrays.items()}
+    out = LoadOpticalSARArrays(BANDS)(dict(given, sample_key='pair'))
+    for key in ('img', 'sar', 'clear_img'):
+        assert out[key].dtype == np.float32
+        assert np.array_equal(out[key], from_files[key]), key
+        assert np.array_equal(given[key], arrays[key])        # inputs untouched
+    assert out['image_fields'] == ['img', 'sar', 'clear_img'] and out['seg_fields'] == []
+    assert out['img_shape'] == out['ori_shape'] == (300, 300)
+
+
+def test_arrays_are_checked_and_filled():
+    load = LoadOpticalSARArrays(dict(optical=4, sar=1))
+    optical = np.ones((6, 8, 4))
+    optical[0, 0, 1] = np.nan
+    out = load(dict(img=optical, sar=np.arange(12.0).reshape(3, 4)))   # 2-D, 1 band
+    assert out['sar'].shape == (6, 8, 1) and out['sar'][5, 7, 0] == 11
+    assert np.isfinite(out['img']).all() and out['img'][0, 0, 1] == 1   # band mean
+    with pytest.raises(ValueError, match=r'sample k: sar is a float64 array of shape '
+                       r'\(3, 4, 2\), expected numbers of shape H x W x 1'):
+        load(dict(img=optical, sar=np.zeros((3, 4, 2)), sample_key='k'))
+    with pytest.raises(ValueError, match='expected numbers'):
+        load(dict(img=optical.astype(str), sar=np.zeros((3, 4))))
+def test_every_modality_is_checked_against_the_optical_grid(tmp_path, geotiff_writer):
+    info = _tiny_sample(tmp_path, geotiff_writer)
+    # a cloud-free image of the right shape 1 km north: the teacher's input and the
+    # reconstruction target would be another place
+    far = dict(info, clear_path=geotiff_writer(
+        tmp_path / 'clear_far.tif', np.ones((30, 30, 4), np.uint16),
+        origin=(760299.0, 3151000.0)))
+    with pytest.raises(GridMismatchError, match=r'sample tiny: .*clear_far.tif covers'):
+        LoadOpticalSARTile(BANDS)(far)
+    # a label in another CRS
+    other_crs = dict(info, seg_map_path=geotiff_writer(
+        tmp_path / 'label_utm47.tif', np.full((9, 9), 10, np.uint8), pixel_size=10.0,
+        origin=(760300.0, 3150001.0), crs=CRS.from_epsg(32647)))
+    with pytest.raises(GridMismatchError, match=r'label_utm47.tif has CRS EPSG:32647'):
+        LoadOpticalSARTile(BANDS)(other_crs)
+    # a cloud mask raster 30 m east (10 optical pixels)
+    mask_east = dict(info, cloud_mask_path=geotiff_writer(
+        tmp_path / 'mask_east.tif', np.zeros((30, 30), np.uint8),
+        origin=(760329.0, 3150000.0)))
+    with pytest.raises(GridMismatchError, match=r'mask_east.tif covers'):
+        LoadOpticalSARTile(BANDS)(mask_east)
+    # a .npy mask has no georeferencing: its shape is all that can be checked
+    np.save(tmp_path / 'mask.npy', np.zeros((30, 30), bool))
+    out = LoadOpticalSARTile(BANDS)(dict(info, cloud_mask_path=str(tmp_path / 'mask.npy')))
+    assert out['cloud_mask'].shape == (30, 30)
+    assert out['stored_dtypes'] == dict(img='uint16', sar='float64', clear_img='uint16')
+
+
+def test_sar_without_crs_is_refused_unless_pixel_for_pixel(tmp_path, geotiff_writer):
+    info = _tiny_sample(tmp_path, geotiff_writer)
+    sar = np.random.default_rng(1).uniform(-30, 0, (9, 9, 2))
+    no_crs = dict(info, sar_path=geotiff_writer(tmp_path / 'sar_no_crs.tif', sar,
+                                                pixel_size=10.0, crs=None))
+    with pytest.raises(GridMismatchError,
+                       match=r'sar_no_crs.tif has no CRS and its shape \(9, 9\) differs '
+                             r'from the \(30, 30\) of .*cloudy.tif'):
+        LoadOpticalSARTile(BANDS)(no_crs)
+    # on the optical grid itself, without any georeferencing: nothing is in doubt
+    on_grid = np.repeat(np.repeat(sar, 10, 0), 10, 1)[:30, :30]
+    same = dict(info, sar_path=geotiff_writer(tmp_path / 'sar_pixels.tif', on_grid,
+                                              crs=None, transform=Affine.identity()))
+    np.testing.assert_array_equal(LoadOpticalSARTile(BANDS)(same)['sar'],
+                                  on_grid.astype(np.float32))
+
+
+def test_south_up_sar_and_label_are_read_north_up(tmp_path, geotiff_writer):
+    rng = np.random.default_rng(2)
+    sar = rng.uniform(-30, 0, (9, 9, 2))
+    labels = rng.choice(np.array([10, 20, 40, 50], np.uint8), (9, 9))
+    north = LoadOpticalSARTile(BANDS)(_tiny_sample(tmp_path, geotiff_writer, sar=sar,
+                                                   labels=labels))
+    # the same ground stored bottom row first: the bottom-left corner is the origin
+    # (y = 3150001 - 9 * 10 = 3149911) and the y pixel size is positive
+    south_up = Affine(10.0, 0, 760300.0, 0, 10.0, 3149911.0)
+    info = _tiny_sample(tmp_path / 'south', geotiff_writer)
+    info['sar_path'] = geotiff_writer(tmp_path / 'south' / 'sar_s.tif', sar[::-1],
+                                      transform=south_up)
+    info['seg_map_path'] = geotiff_writer(tmp_path / 'south' / 'label_s.tif',
+                                          labels[::-1], transform=south_up)
+    south = LoadOpticalSARTile(BANDS)(info)
+    np.testing.assert_array_equal(south['sar'], north['sar'])
+    np.testing.assert_array_equal(south['gt_seg_map'], north['gt_seg_map'])
+
+
+def test_sample_without_any_georeferencing(tmp_path, geotiff_writer):
+    """WHU-OPT-SAR tiles: no CRS, no geotransform, every modality on one grid."""
+    plain = dict(crs=None, transform=Affine.identity())
+    rng = np.random.default_rng(3)
+    info = dict(
+        sample_key='whu',
+        img_path=geotiff_writer(tmp_path / 'o.tif',
+                                rng.integers(0, 256, (16, 16, 4), dtype=np.uint8), **plain),
+        clear_path=geotiff_writer(tmp_path / 'c.tif',
+                                  rng.integers(0, 256, (16, 16, 4), dtype=np.uint8), **plain),
+        sar_path=geotiff_writer(tmp_path / 's.tif',
+                                rng.integers(0, 256, (16, 16, 1), dtype=np.uint8), **plain),
+        cloud_mask_path=geotiff_writer(tmp_path / 'm.tif',
+                                       rng.integers(0, 2, (16, 16), dtype=np.uint8), **plain),
+        seg_map_path=geotiff_writer(tmp_path / 'l.tif', np.full((16, 16), 10, np.uint8),
+                                    **plain),
+        label_lut=LUT_6)
+    out = LoadOpticalSARTile(dict(optical=4, sar=1))(info)
+    assert out['sar'].shape == (16, 16, 1) and out['gt_seg_map'].shape == (16, 16)
+    # a georeferenced label of another shape under it: where it lies is unknown
+    info['seg_map_path'] = geotiff_writer(tmp_path / 'l_geo.tif',
+                                          np.full((8, 8), 10, np.uint8), pixel_size=10.0)
+    with pytest.raises(GridMismatchError, match=r'o.tif has no CRS and its shape'):
+        LoadOpticalSARTile(dict(optical=4, sar=1))(info)
+
+
+def test_cloud_mask_of_probabilities_needs_a_threshold(tmp_path, geotiff_writer):
+    info = _tiny_sample(tmp_path, geotiff_writer)
+    probabilities = np.tile(np.linspace(0, 1, 30, dtype=np.float32), (30, 1))
+    np.save(tmp_path / 'prob.npy', probabilities)
+    info['cloud_mask_path'] = str(tmp_path / 'prob.npy')
+    with pytest.raises(OSError, match=r'prob.npy.*sample tiny.*not binary.*30 distinct'):
+        LoadOpticalSARTile(BANDS)(dict(info))
+    out = LoadOpticalSARTile(BANDS, cloud_mask_threshold=0.5)(info)
+    # column j holds j / 29, above 0.5 from j = 15 (15 / 29 = 0.517; 14 / 29 = 0.483)
+    np.testing.assert_array_equal(out['cloud_mask'][0], (np.arange(30) >= 15))
+    assert out['cloud_mask'].dtype == np.uint8

@@ -1,4 +1,5 @@
 """MaskedFeatureDistillationLoss: hand values, empty and full masks, masked pixels."""
+import pytest
 import torch
 from mmseg.registry import MODELS
 
@@ -18,6 +19,19 @@ def test_hand_value_mean_over_clear_pixels_and_channels():
     cloud = torch.tensor([[[[0, 1]]]])                        # second pixel cloudy
     # clear pixel: 1^2 + 3^2 over 1 pixel x 2 channels
     assert torch.isclose(loss(student, teacher, cloud), torch.tensor(5.))
+
+
+def test_all_pixels_ignores_the_cloud_mask_but_not_the_padding():
+    loss = MaskedFeatureDistillationLoss(pixels='all')
+    student = torch.tensor([[[[1., 2.]], [[3., 4.]]]])        # 1 x 2 x 1 x 2
+    teacher = torch.zeros_like(student)
+    cloud = torch.tensor([[[[0, 1]]]])
+    # both pixels: (1 + 4 + 9 + 16) / (2 pixels x 2 channels)
+    assert torch.isclose(loss(student, teacher, cloud), torch.tensor(7.5))
+    valid = torch.tensor([[[[1, 0]]]])                        # second pixel is padding
+    assert torch.isclose(loss(student, teacher, cloud, valid), torch.tensor(5.))
+    with pytest.raises(ValueError, match="'clear' or 'all'"):
+        MaskedFeatureDistillationLoss(pixels='cloudy')
 
 
 def test_cloud_free_mask_is_plain_mse():

@@ -131,7 +131,7 @@ def test_teacher_checkpoint_errors_name_the_keys(tmp_path):
 
 
 def test_config_errors():
-    with pytest.raises(ValueError, match='go together'):
+    with pytest.raises(ValueError, match='distill_loss needs a teacher'):
         MODELS.build(dict(model_cfg(), distill_loss=dict(type='MaskedFeatureDistillationLoss')))
     with pytest.raises(ValueError, match='takes no neck'):
         MODELS.build(dict(model_cfg(), neck=dict(type='DCHFNeck', in_channels=[8, 16, 32, 64])))
@@ -163,11 +163,35 @@ def test_tapered_slide_blending_keeps_whole_results_for_one_window_and_differs_o
                                model.test_step(batch)[0].pred_clear_img.data)
     outputs = {}
     for blend in ('mean', 'taper'):
-        model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
-                                    blend=blend)
-        outputs[blend] = model.test_step(batch)[0].pred_clear_img.data
-    assert not torch.allclose(outputs['mean'], outputs['taper'])
+        for clear_blend in ('mean', 'taper'):
+            model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
+                                        blend=blend, clear_blend=clear_blend)
+            result = model.test_step(batch)[0]
+            outputs[blend, clear_blend] = (result.seg_logits.data,
+                                           result.pred_clear_img.data)
+    # each output follows its own setting, independently of the other's
+    torch.testing.assert_close(outputs['mean', 'mean'][0], outputs['mean', 'taper'][0])
+    torch.testing.assert_close(outputs['mean', 'taper'][1], outputs['taper', 'taper'][1])
+    assert not torch.allclose(outputs['mean', 'mean'][0], outputs['taper', 'mean'][0])
+    assert not torch.allclose(outputs['mean', 'mean'][1], outputs['mean', 'taper'][1])
+    # defaults: the protocol's mean for the logits, the taper for the reconstruction
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16))
+    default = model.test_step(batch)[0]
+    torch.testing.assert_close(default.seg_logits.data, outputs['mean', 'taper'][0])
+    torch.testing.assert_close(default.pred_clear_img.data, outputs['mean', 'taper'][1])
     model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16),
-                                blend='gauss')
-    with pytest.raises(ValueError, match='blend'):
+                                clear_blend='gauss')
+    with pytest.raises(ValueError, match='clear_blend'):
         model.test_step(batch)
+
+
+def test_a_teacher_without_distill_loss_only_initialises(tmp_path):
+    save_random_teacher(tmp_path / 'teacher.pth')
+    cfg = model_cfg(teacher_checkpoint=tmp_path / 'teacher.pth')
+    cfg['distill_loss'] = None
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert model.teacher is not None
+    model.teacher.features = None             # would fail if the teacher ran
+    losses = model(**model.data_preprocessor(make_batch(), True), mode='loss')
+    assert not any(k.startswith('distill.') for k in losses)

@@ -62,3 +62,32 @@ def test_teacher_entry_is_validated(tmp_path):
     cfg['teacher']['model']['bands'] = dict(optical=4, sar=1)
     with pytest.raises(ValueError, match='teacher .* reads bands'):
         MODELS.build(cfg)
+
+
+def scored_teacher(path, score):
+    """A random teacher saved as after a validation scoring ``score`` mIoU."""
+    from mmengine.logging import HistoryBuffer
+    teacher = save_random_teacher(path)
+    buffer = HistoryBuffer()
+    buffer.update(score)
+    save_checkpoint(dict(state_dict=teacher.state_dict(),
+                         message_hub=dict(log_scalars={'val/mIoU': buffer})), str(path))
+
+
+def test_a_teacher_below_the_floor_is_refused(tmp_path):
+    path = tmp_path / 'teacher.pth'
+    scored_teacher(path, 68.2)                         # a teacher collapsed on a class
+    cfg = model_cfg(teacher_checkpoint=path)
+    cfg['teacher']['min_val_miou'] = 80.0
+    with pytest.raises(ValueError, match=r'validation mIoU 68.20, below '
+                                         r'model.teacher.min_val_miou=80.0'):
+        MODELS.build(cfg).init_weights()
+    scored_teacher(path, 89.7)
+    student = MODELS.build(cfg)
+    student.init_weights()
+    assert student.teacher.loaded_from == str(path)
+    save_random_teacher(path)                          # no validation recorded
+    with pytest.raises(ValueError, match='records no validation mIoU'):
+        MODELS.build(cfg).init_weights()
+    cfg['teacher']['min_val_miou'] = None              # no floor: not checked
+    MODELS.build(cfg).init_weights()

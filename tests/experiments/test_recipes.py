@@ -1,0 +1,17 @@
+"""Every model recipe names packaged configs, teacher before student."""
+from mmengine.config import Config
+
+from mmseg_edc.experiments import MODEL_RECIPES
+from mmseg_edc.utils.packaged import config_path
+
+
+def test_recipes_resolve_and_students_follow_their_teacher():
+    for name, configs in MODEL_RECIPES.items():
+        paths = [config_path(c) for c in configs]
+        last = Config.fromfile(paths[-1])
+        teacher = last.model.get('teacher')
+        if len(paths) == 2:     # the first config trains the student's teacher
+            assert teacher is not None, name
+            assert teacher['config'].endswith(configs[0] + '.py'), name
+        else:
+            assert teacher is None, name

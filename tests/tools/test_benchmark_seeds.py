@@ -1,0 +1,53 @@
+"""tools/analysis_tools/benchmark_seeds.py: the table of repeated runs and its resumable
+ledger (the training runs themselves go through StepRunner, tested on its own)."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def seeds_tool():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_seeds', osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_seeds.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_ledger(path):
+    cloudy = {('edc', 0): 78.0, ('edc', 1): 79.0, ('edc', 2): 80.0,
+              ('early-fusion', 0): 76.0, ('early-fusion', 1): 78.0,
+              ('early-fusion', 2): 77.0}
+    with open(path, 'w') as f:
+        for (model, seed), value in cloudy.items():
+            f.write(json.dumps(dict(model=model, data_seed=0, seed=seed,
+                                    train_seconds=100.0 + seed,
+                                    metrics={'mIoU': value + 5, 'clear.mIoU': value + 10,
+                                             'cloudy.mIoU': value})) + '\n')
+
+
+def test_table_from_a_ledger(seeds_tool, tmp_path):
+    write_ledger(tmp_path / 'results.jsonl')
+    results = seeds_tool.read_results(str(tmp_path / 'results.jsonl'))
+    assert len(results) == 6 and ('edc', 0, 2) in results
+    args = seeds_tool.parse_args(['--models', 'early-fusion', 'edc', '--baseline', 'edc',
+                                  '--seeds', '0', '1', '2'])
+    report = seeds_tool.table(results, args)
+    edc, fusion = report['models']['edc'], report['models']['early-fusion']
+    assert edc['metrics']['cloudy.mIoU']['mean'] == 79.0 and edc['versus_baseline'] == {}
+    assert fusion['train_seconds']['mean'] == 101.0           # 100, 101, 102
+    diff = fusion['versus_baseline']['cloudy.mIoU']
+    # early fusion - EDC per seed: -2, -1, -3 -> mean -2, sd 1, n 3
+    assert diff['mean'] == -2.0 and diff['std'] == 1.0 and diff['n'] == 3
+    text = seeds_tool.markdown(report)
+    assert '| early-fusion | 3 | 101 |' in text
+    assert '-2.00 [-4.48, +0.48] (not separated)' in text
+
+
+def test_baseline_must_be_one_of_the_models(seeds_tool):
+    with pytest.raises(ValueError, match='--baseline edc is not among'):
+        seeds_tool.parse_args(['--models', 'early-fusion', '--baseline', 'edc'])

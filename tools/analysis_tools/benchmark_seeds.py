@@ -1,0 +1,201 @@
+"""Train and test models over several training (and data) seeds; tabulate mean, spread and
+paired differences to a baseline with Student-t confidence intervals.
+
+Each run trains a model's recipe (mmseg_edc/experiments/recipes.py: EDC is its teacher,
+then its student) with ``randomness.seed=<seed>`` on the generated benchmark of a data
+seed, and tests the last checkpoint on the test split (validation during training is
+off: no model selection touches the test split). Runs are resumable: a finished run's
+result is kept in ``<work-dir>/results.jsonl`` and not run again; an interrupted
+training continues from its last checkpoint. Teachers are shared by the recipes of one
+(data seed, seed).
+
+Example (the README's table)::
+
+    python tools/analysis_tools/benchmark_seeds.py \\
+        --models edc early-fusion optical-only edc-no-distill --seeds 0 1 2 \\
+        --data-seeds 0 1 --baseline edc --work-dir work_dirs/seeds \\
+        --out docs/benchmarks/seeds_generated-m3mcr.json
+
+Writes the table as JSON (``--out``) and Markdown (same name, ``.md``).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+from mmseg_edc.experiments import (MODEL_RECIPES, REPORTED_METRICS, StepRunner,
+                                   paired_difference, summarise)
+from mmseg_edc.experiments.steps import ensure_generated_benchmark
+from mmseg_edc.utils import add_debug_flag, run_tool
+
+#: Metrics whose paired differences the table reports (``heavy.``: on the heavy-cloud
+#: test data, when asked for).
+COMPARED_METRICS = ('mIoU', 'clear.mIoU', 'cloudy.mIoU', 'heavy.cloudy.mIoU')
+#: Cloud cover of the heavy-cloud test data (the same test scenes).
+HEAVY_COVER = ('0.6', '0.95')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+', required=True, choices=list(MODEL_RECIPES))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
+                        help='training seeds')
+    parser.add_argument('--data-seeds', type=int, nargs='+', default=[0],
+                        help='seeds of the generated benchmark')
+    parser.add_argument('--baseline', help='model the paired differences are taken to '
+                        '(default: the first of --models)')
+    parser.add_argument('--work-dir', default='work_dirs/seeds')
+    parser.add_argument('--data-root', default='data/generated_m3mcr',
+                        help='prefix of the generated data roots (<prefix>_seed<N>)')
+    parser.add_argument('--num-train', type=int, default=200)
+    parser.add_argument('--num-val', type=int, default=40)
+    parser.add_argument('--num-test', type=int, default=60)
+    parser.add_argument('--heavy-cloud-test', action='store_true',
+                        help='also test every model on the same test scenes under 60-95 %% '
+                        'cloud cover (metrics prefixed heavy.)')
+    parser.add_argument('--out', help='table JSON to write (and .md next to it)')
+    args = add_debug_flag(parser).parse_args(argv)
+    args.baseline = args.baseline or args.models[0]
+    if args.baseline not in args.models:
+        raise ValueError(f'--baseline {args.baseline} is not among --models {args.models}')
+    return args
+
+
+def data_root(args, data_seed):
+    """The generated benchmark of ``data_seed``, written when missing."""
+    return ensure_generated_benchmark(f'{args.data_root}_seed{data_seed}', data_seed,
+                                      (args.num_train, args.num_val, args.num_test),
+                                      debug=args.debug)
+
+
+def heavy_root(args, data_seed):
+    """The heavy-cloud test data of ``data_seed``: the same test scenes, 60-95 % cover."""
+    return ensure_generated_benchmark(
+        f'{args.data_root}_seed{data_seed}_heavy', data_seed,
+        (args.num_train, args.num_val, args.num_test),
+        extra=['--splits', 'test', '--cover-range', *HEAVY_COVER], debug=args.debug)
+
+
+def kept(metrics, prefix=''):
+    """The reported metrics and per-class IoUs of a test run, keys prefixed."""
+    return {prefix + k: v for k, v in metrics.items()
+            if k in REPORTED_METRICS or '.IoU.' in k or k.startswith('IoU.')}
+
+
+def read_results(path):
+    """Finished runs keyed by ``(model, data_seed, seed)`` (a later line of the same
+    run, e.g. with heavy-cloud metrics added, replaces an earlier one)."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+    return {(r['model'], r['data_seed'], r['seed']): r for r in runs}
+
+
+def run_all(args):
+    """Run every missing (data seed, seed, model); return all results."""
+    ledger = osp.join(args.work_dir, 'results.jsonl')
+    os.makedirs(args.work_dir, exist_ok=True)
+    results = read_results(ledger)
+    for data_seed in args.data_seeds:
+        root = data_root(args, data_seed)
+        data_options = [f'{loader}.dataset.data_root={root}' for loader in
+                        ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+        for seed in args.seeds:
+            runner = StepRunner(
+                osp.join(args.work_dir, f'data{data_seed}', f'seed{seed}'),
+                train_options=data_options + [f'randomness.seed={seed}'],
+                test_options=data_options,
+                tested_options=['train_cfg.val_interval=1000000'], debug=args.debug)
+            for model in args.models:
+                run = results.get((model, data_seed, seed))
+                if run is not None and (not args.heavy_cloud_test or run['heavy']):
+                    continue
+                configs = MODEL_RECIPES[model]
+                if run is None:
+                    seconds = runner.train_chain(configs)
+                    run = dict(model=model, data_seed=data_seed, seed=seed,
+                               train_seconds=round(seconds, 1), heavy=False,
+                               metrics=kept(runner.test(configs[-1])))
+                if args.heavy_cloud_test:
+                    heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[
+                        f'test_dataloader.dataset.data_root={heavy_root(args, data_seed)}'])
+                    run = dict(run, heavy=True,
+                               metrics=dict(run['metrics'], **kept(heavy, 'heavy.')))
+                with open(ledger, 'a') as f:
+                    f.write(json.dumps(run) + '\n')
+                results[(model, data_seed, seed)] = run
+    return results
+
+
+def table(results, args):
+    """Per model: each metric's summary over runs, training seconds, and the paired
+    differences to the baseline."""
+    rows = {}
+    for model in args.models:
+        runs = {(r['data_seed'], r['seed']): r for (m, *_), r in results.items()
+                if m == model and r['data_seed'] in args.data_seeds
+                and r['seed'] in args.seeds}
+        if not runs:
+            continue
+        metrics = sorted({k for r in runs.values() for k in r['metrics']})
+        base = {(r['data_seed'], r['seed']): r for (m, *_), r in results.items()
+                if m == args.baseline}
+        rows[model] = dict(
+            runs=len(runs),
+            train_seconds=summarise([r['train_seconds'] for r in runs.values()]),
+            metrics={k: summarise([r['metrics'][k] for r in runs.values()
+                                   if k in r['metrics']]) for k in metrics},
+            versus_baseline={} if model == args.baseline else {
+                k: paired_difference(
+                    {key: r['metrics'][k] for key, r in runs.items() if k in r['metrics']},
+                    {key: r['metrics'][k] for key, r in base.items() if k in r['metrics']})
+                for k in COMPARED_METRICS})
+    return dict(baseline=args.baseline, seeds=args.seeds, data_seeds=args.data_seeds,
+                confidence=0.95, models=rows)
+
+
+def markdown(report):
+    """The table as Markdown: mean +- std (n) and the paired difference with its CI."""
+    def cell(summary):
+        if summary is None:
+            return '-'
+        std = '' if summary['std'] is None else f' ± {summary["std"]:.2f}'
+        return f'{summary["mean"]:.2f}{std}'
+
+    def difference(diff):
+        if diff is None:
+            return '-'
+        if diff['ci_low'] is None:
+            return f'{diff["mean"]:+.2f} (n=1)'
+        mark = '' if diff['separated'] else ' (not separated)'
+        return f'{diff["mean"]:+.2f} [{diff["ci_low"]:+.2f}, {diff["ci_high"]:+.2f}]{mark}'
+
+    shown = [m for m in REPORTED_METRICS if m in ('mIoU', 'clear.mIoU', 'cloudy.mIoU',
+                                                  'cr/PSNR')]
+    header = (['model', 'runs', 'train s'] + shown
+              + [f'Δ {m} vs {report["baseline"]} (95 % CI)' for m in COMPARED_METRICS])
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for model, row in report['models'].items():
+        cells = [model, str(row['runs']), f'{row["train_seconds"]["mean"]:.0f}']
+        cells += [cell(row['metrics'].get(m)) for m in shown]
+        cells += [difference(row['versus_baseline'].get(m)) for m in COMPARED_METRICS]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    report = table(run_all(args), args)
+    text = markdown(report)
+    print(text)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=2)
+        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
+            f.write(text)
+
+
+if __name__ == '__main__':
+    run_tool(main)

@@ -1,0 +1,105 @@
+"""How well an EDC student's reliability maps ``A`` separate cloudy from clear pixels.
+
+For every sample of a split (validation by default: never look at test for design
+decisions) the student's ``A_i`` (one map per stage with a reliability map) is compared
+with the cloud mask taken to the stage's grid: the ROC AUC of ``1 - A`` for "cloudy"
+(docs/design.md §4; :mod:`mmseg_edc.evaluation.reliability_diagnostics`). Also writes
+the maps of the first ``--panels`` samples as PNGs next to the cloud mask.
+
+Example::
+
+    python tools/analysis_tools/diagnose_reliability.py \\
+        edc_edc-small_1xb8-400it_generated-m3mcr-160x160 work_dirs/edc/iter_400.pth \\
+        --cfg-options val_dataloader.dataset.data_root=data/generated_m3mcr \\
+        --out work_dirs/edc/reliability.json --panels 4
+"""
+import argparse
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mmseg_edc.apis import init_optical_sar_model
+from mmseg_edc.evaluation.reliability_diagnostics import ReliabilityAUC
+from mmseg_edc.io import write_atomically
+from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', type=config_argument,
+                        help='config file or packaged config name (an EDC student)')
+    parser.add_argument('checkpoint', help='the student checkpoint')
+    parser.add_argument('--split', choices=['val', 'test'], default='val',
+                        help='the dataloader to read (default: val)')
+    parser.add_argument('--panels', type=int, default=0,
+                        help='write the maps of this many samples as PNGs')
+    parser.add_argument('--out', help='JSON to write (panels go next to it)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries')
+    return add_debug_flag(parser).parse_args(argv)
+
+
+def map_panel(reliability, cloud_mask):
+    """One row: the cloud mask, then each stage's ``A`` (0 black .. 1 white), all
+    nearest-resized to the mask's size. Arrays ``h x w``; returns uint8 ``H x W'``."""
+    height, width = cloud_mask.shape
+    tiles = [(cloud_mask > 0).astype(np.uint8) * 255]
+    for a in reliability:
+        tiles.append(cv2.resize((np.clip(a, 0, 1) * 255).astype(np.uint8), (width, height),
+                                interpolation=cv2.INTER_NEAREST))
+    gap = np.full((height, 4), 128, np.uint8)
+    row = [tiles[0]]
+    for tile in tiles[1:]:
+        row += [gap, tile]
+    return np.concatenate(row, axis=1)
+
+
+def write_bytes(path, content):
+    def write(tmp):
+        with open(tmp, 'wb') as f:
+            f.write(content)
+    write_atomically(path, write)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    model = init_optical_sar_model(args.config, args.checkpoint,
+                                   cfg_options=args.cfg_options)
+    loader_cfg = model.cfg[f'{args.split}_dataloader']
+    loader = Runner.build_dataloader(dict(loader_cfg, num_workers=0,
+                                          persistent_workers=False))
+    auc = ReliabilityAUC()
+    panels = []
+    with torch.no_grad():
+        for batch in loader:
+            data = model.data_preprocessor(batch, False)
+            maps = model.backbone.forward_streams(data['inputs'])['reliability']
+            if all(a is None for a in maps):
+                raise ValueError(f'{args.config} builds no reliability map (a teacher, or '
+                                 "DCHF(use_reliability=False)): nothing to diagnose")
+            masks = torch.stack([s.gt_cloud_mask.data for s in data['data_samples']])
+            auc.update(maps, masks)
+            for i, sample in enumerate(data['data_samples']):
+                if len(panels) < args.panels:
+                    panels.append((sample.metainfo['sample_key'], map_panel(
+                        [a[i, 0].cpu().numpy() for a in maps if a is not None],
+                        masks[i, 0].cpu().numpy())))
+    report = dict(config=args.config, checkpoint=args.checkpoint, split=args.split,
+                  samples=len(loader.dataset), roc_auc=auc.compute())
+    print(json.dumps(report, indent=2))
+    if args.out:
+        folder = osp.dirname(osp.abspath(args.out))
+        write_bytes(args.out, json.dumps(report, indent=2).encode())
+        for key, panel in panels:
+            write_bytes(osp.join(folder, f'reliability_{key}.png'),
+                        cv2.imencode('.png', panel)[1].tobytes())
+    return report
+
+
+if __name__ == '__main__':
+    run_tool(main)
