@@ -1,6 +1,7 @@
 """Shared test helpers: the real M3M-CR fixtures, a small GeoTIFF writer, the tiny EDC
 model and tool runs as a user starts them."""
 import copy
+import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -77,8 +78,8 @@ def geotiff_writer():
 
 
 class ToolRuns:
-    """Run a tool as a user would (a subprocess from the repository root) and read the
-    one ``error:`` line it ends with on a known user error."""
+    """Run a tool as a user would (a subprocess from the repository root), read the
+    one ``error:`` line it ends with on a known user error, or import it as a module."""
 
     @staticmethod
     def env():
@@ -89,6 +90,16 @@ class ToolRuns:
         """``python <args>`` from the repository root; the finished process."""
         return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env(),
                               capture_output=True, text=True)
+
+    @staticmethod
+    def load(path):
+        """The tool script at ``path`` (relative to the repository root) imported as a
+        module, to call its ``main`` or ``parse_args`` in-process."""
+        spec = importlib.util.spec_from_file_location(
+            osp.splitext(osp.basename(path))[0], osp.join(ROOT, path))
+        tool = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tool)
+        return tool
 
     def run(self, *args):
         """``python <args>`` from the repository root, which must succeed; its output

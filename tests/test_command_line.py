@@ -1,5 +1,4 @@
 """``mmseg-edc`` and packaged configs: names resolve, commands dispatch to the tools."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -7,7 +6,6 @@ import pytest
 from mmseg_edc.command_line import main
 from mmseg_edc.utils import config_path, packaged_configs
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMALL = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
 
 
@@ -30,11 +28,8 @@ def test_config_given_as_file_or_packaged_relative_path(tmp_path, monkeypatch):
         config_path('edc_no-such-model')
 
 
-def test_train_tool_takes_a_packaged_config_name():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    train_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_tool)
+def test_train_tool_takes_a_packaged_config_name(tool_runs):
+    train_tool = tool_runs.load('tools/train.py')
     assert train_tool.parse_args([SMALL]).config == packaged_configs()[SMALL]
 
 

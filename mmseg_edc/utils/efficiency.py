@@ -5,10 +5,21 @@ counts one multiply-accumulate as one FLOP, as OpenMMLab reports them. It has no
 for PyTorch's fused attention (``aten::scaled_dot_product_attention``), so one is
 added here: ``B x heads x L_q x L_k x (D_qk + D_v)`` multiply-accumulates for the two
 matrix products (softmax and masking are not counted, like elsewhere in the counter).
+
+Throughput on a shared machine (docs/design.md §8.2): :func:`interleaved_rounds` times
+several subjects round by round (A, B, then B, A, ...), so that a change in the load
+hits all of them alike, and each round's ratios are paired; :func:`matmul_rate`
+measures the machine's dense matmul rate, a subject like the models, so each model's
+achieved rate can be stated as a fraction of what the machine reached in the same
+round. Rates are in multiply-accumulates per second, the unit of the FLOP counts.
 """
+import os
+import platform
+import statistics
 import time
 from contextlib import nullcontext
 from math import prod
+from typing import Callable, Dict, List, Sequence
 
 import torch
 import torch.nn as nn
@@ -88,17 +99,76 @@ def autocast_context(device, precision):
     return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
 
 
-def measure_throughput(model, input_shape, warmup=3, repeats=10, device='cpu',
-                       precision='fp32'):
-    """Images per second of tensor-mode inference (no grad), timed over ``repeats``.
+def machine_settings(threads, precision):
+    """What a timing depends on: threads, precision, torch, CPU, load average."""
+    return dict(threads=threads, precision=precision, torch=torch.__version__,
+                cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
+                load_average=[round(x, 2) for x in os.getloadavg()])
+
+
+def matmul_rate(precision='fp32', size=2048, min_seconds=0.5, device='cpu'):
+    """Dense ``size x size`` matmul rate in multiply-accumulates per second.
+
+    One warm-up product, then products until ``min_seconds`` have passed; each is
+    ``size ** 3`` multiply-accumulates. ``'bf16'`` multiplies bfloat16 matrices
+    (what autocast gives a linear layer).
+    """
+    dtype = dict(fp32=torch.float32, bf16=torch.bfloat16, fp16=torch.float16)[precision]
+    a = torch.randn(size, size, device=device).to(dtype)
+    b = torch.randn(size, size, device=device).to(dtype)
+    synchronize = _synchronizer(device)
+    torch.mm(a, b)
+    synchronize()
+    count, start = 0, time.perf_counter()
+    while True:
+        torch.mm(a, b)
+        count += 1
+        synchronize()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return count * size ** 3 / elapsed
+
+
+def _synchronizer(device):
+    return torch.cuda.synchronize if torch.device(device).type == 'cuda' else (lambda: None)
+
+
+def spread(values: Sequence[float]) -> dict:
+    """``median``, ``min``, ``max`` and the ``values`` themselves."""
+    return dict(median=statistics.median(values), min=min(values), max=max(values),
+                values=list(values))
+
+
+def interleaved_rounds(subjects: Dict[str, Callable[[], float]],
+                       rounds: int) -> Dict[str, List[float]]:
+    """Run every subject once per round, alternating the order between rounds.
+
+    Args:
+        subjects (dict): name -> a callable that measures once and returns a rate
+            (e.g. images per second).
+        rounds (int): number of rounds; odd rounds run the subjects in the given order,
+            even rounds in reverse, so a slow drift of the load favours none of them.
 
     Returns:
-        dict: ``images_per_s``, ``seconds_per_batch`` (mean) and the settings used.
+        dict: name -> the ``rounds`` rates, in round order.
     """
-    model = model.to(device).eval()
-    inputs = torch.randn(*input_shape, device=device)
-    synchronize = torch.cuda.synchronize if torch.device(device).type == 'cuda' \
-        else (lambda: None)
+    names = list(subjects)
+    rates = {name: [] for name in names}
+    for index in range(rounds):
+        for name in (names if index % 2 == 0 else names[::-1]):
+            rates[name].append(subjects[name]())
+    return rates
+
+
+def paired_ratios(numerator: Sequence[float], denominator: Sequence[float]) -> dict:
+    """Round-by-round ratios of two subjects' rates and their :func:`spread`."""
+    return spread([a / b for a, b in zip(numerator, denominator)])
+
+
+def time_inference(model, inputs, repeats=1, warmup=1, precision='fp32', device='cpu'):
+    """Images per second of tensor-mode inference (no grad) over ``repeats`` batches,
+    after ``warmup`` untimed batches (re-warming caches after another subject ran)."""
+    synchronize = _synchronizer(device)
     with torch.no_grad(), autocast_context(device, precision):
         for _ in range(warmup):
             model(inputs, mode='tensor')
@@ -108,6 +178,4 @@ def measure_throughput(model, input_shape, warmup=3, repeats=10, device='cpu',
             model(inputs, mode='tensor')
         synchronize()
         elapsed = time.perf_counter() - start
-    return dict(images_per_s=input_shape[0] * repeats / elapsed,
-                seconds_per_batch=elapsed / repeats, batch=input_shape[0],
-                warmup=warmup, repeats=repeats, device=str(device), precision=precision)
+    return inputs.shape[0] * repeats / elapsed

@@ -1,6 +1,5 @@
 """tools/large_scene_inference.py end to end on a tiny scene, with a saved checkpoint:
 outputs, refused inputs and checkpoints, SIGTERM."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -34,14 +33,13 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 """
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('large_scene_inference_tool', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+@pytest.fixture(scope='module')
+def scene_tool(tool_runs):
+    """tools/large_scene_inference.py imported as a module."""
+    return tool_runs.load('tools/large_scene_inference.py')
 
 
-def test_cli_writes_what_the_api_writes(large_scene, geotiff_writer, tmp_path, capsys):
+def test_cli_writes_what_the_api_writes(scene_tool, large_scene, geotiff_writer, tmp_path, capsys):
     optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
                                            width=100)
     config = large_scene.write_config(tmp_path / 'config.py')
@@ -49,7 +47,7 @@ def test_cli_writes_what_the_api_writes(large_scene, geotiff_writer, tmp_path, c
     checkpoint = large_scene.write_checkpoint(tmp_path / 'toy.pth', model)
     out = tmp_path / 'out'
     settings = ['--window', '64', '--overlap', '16', '--batch-size', '2']
-    load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
+    scene_tool.main([config, checkpoint, '--optical', optical, '--sar', sar,
                       '--out', str(out / 'classes.tif'), *settings,
                       '--confidence', str(out / 'conf.tif'), '--confidence-dtype',
                       'uint8', '--clear-image', str(out / 'clear.tif'),
@@ -68,7 +66,7 @@ def test_cli_writes_what_the_api_writes(large_scene, geotiff_writer, tmp_path, c
         assert json.loads(cli.tags()['classes']) == list(large_scene.CLASSES)
 
 
-def test_cli_refuses_to_overwrite_its_checkpoint(large_scene, geotiff_writer, tmp_path):
+def test_cli_refuses_to_overwrite_its_checkpoint(scene_tool, large_scene, geotiff_writer, tmp_path):
     optical, sar = large_scene.write_scene(geotiff_writer, str(tmp_path / 'in'), height=60,
                                            width=100)
     config = large_scene.write_config(tmp_path / 'config.py')
@@ -76,7 +74,7 @@ def test_cli_refuses_to_overwrite_its_checkpoint(large_scene, geotiff_writer, tm
                                               large_scene.build_toy_model())
     before = open(checkpoint, 'rb').read()
     try:
-        load_tool().main([config, checkpoint, '--optical', optical, '--sar', sar,
+        scene_tool.main([config, checkpoint, '--optical', optical, '--sar', sar,
                           '--out', checkpoint, '--no-progress'])
     except ValueError as error:
         assert 'refusing to overwrite input' in str(error)
@@ -110,18 +108,18 @@ def test_a_checkpoint_of_another_model_is_refused(tool_runs, large_scene, tool_i
     assert 'cloud_removal_head.' in line and not out.parent.exists()
 
 
-def test_bad_input_is_one_line_or_with_debug_a_traceback(tool_inputs, tmp_path, capsys):
+def test_bad_input_is_one_line_or_with_debug_a_traceback(scene_tool, tool_inputs, tmp_path, capsys):
     missing = str(tmp_path / 'missing.tif')
     args = [*tool_inputs, '--out', str(tmp_path / 'out.tif')]
     args[args.index('--optical') + 1] = missing
     with pytest.raises(SystemExit) as stop:
-        run_tool(load_tool().main, args)
+        run_tool(scene_tool.main, args)
     assert stop.value.code == 2
     # (in this process mmengine's logger may also write here: check the last line)
     last = capsys.readouterr().err.rstrip().splitlines()[-1]
     assert last.startswith(f'error: cannot open optical raster {missing!r}')
     with pytest.raises(RasterReadError, match='cannot open optical raster'):
-        run_tool(load_tool().main, [*args, '--debug'])
+        run_tool(scene_tool.main, [*args, '--debug'])
 
 
 def test_sigterm_mid_scene_removes_partial_files(tool_runs, tool_inputs, tmp_path):

@@ -1,21 +1,13 @@
 """tools/analysis_tools/benchmark_seeds.py: the table of repeated runs and its resumable
 ledger (the training runs themselves go through StepRunner, tested on its own)."""
-import importlib.util
 import json
-import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
 @pytest.fixture(scope='module')
-def seeds_tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_seeds', osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark_seeds.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def seeds_tool(tool_runs):
+    """tools/analysis_tools/benchmark_seeds.py imported as a module."""
+    return tool_runs.load('tools/analysis_tools/benchmark_seeds.py')
 
 
 def write_ledger(path):

@@ -1,7 +1,6 @@
 """tools/analysis_tools/browse_dataset.py on a tiny generated benchmark: one panel per
 sample after the pipeline's transforms, every modality, the label on its own grid and a
 legend of the classes it shows."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -15,19 +14,16 @@ from mmseg_edc.utils import packaged_configs
 from mmseg_edc.visualization import render_data_sample
 from mmseg_edc.visualization.panel import LEGEND_LINE, SWATCH, TITLE_HEIGHT, colorize_labels
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
 GAP = 4
 #: cloudy optical, SAR, cloud-free optical, cloud mask, ground truth
 TILES = 5
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'browse_dataset', osp.join(ROOT, 'tools', 'analysis_tools', 'browse_dataset.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+@pytest.fixture(scope='module')
+def browse_tool(tool_runs):
+    """tools/analysis_tools/browse_dataset.py imported as a module."""
+    return tool_runs.load('tools/analysis_tools/browse_dataset.py')
 
 
 @pytest.fixture(scope='module')
@@ -60,8 +56,9 @@ def swatches(legend, colour):
     return count // SWATCH ** 2
 
 
-def test_train_panels_show_the_cropped_sample_the_model_sees(tiny_benchmark, tmp_path):
-    tool = load_tool()
+def test_train_panels_show_the_cropped_sample_the_model_sees(browse_tool, tiny_benchmark,
+                                                            tmp_path):
+    tool = browse_tool
     out = str(tmp_path / 'browse')
     options = data_root_options(tiny_benchmark)
     np.random.seed(0)   # the crop offsets: MultiModalRandomCrop draws from numpy
@@ -95,7 +92,7 @@ def test_train_panels_show_the_cropped_sample_the_model_sees(tiny_benchmark, tmp
             assert swatches(legend, colour) == (index in present), (index, present)
 
 
-def test_browse_command_draws_the_test_split_on_the_label_grid(tiny_benchmark,
+def test_browse_command_draws_the_test_split_on_the_label_grid(browse_tool, tiny_benchmark,
                                                                tmp_path, capsys):
     out = str(tmp_path / 'browse_test')
     mmseg_edc_main(['browse', CONFIG, '--split', 'test', '--output-dir', out,
@@ -106,14 +103,14 @@ def test_browse_command_draws_the_test_split_on_the_label_grid(tiny_benchmark,
     # the whole 300 x 300 tile; every class of the 6-class protocol in the legend
     assert panel.shape[1] == TILES * 300 + (TILES - 1) * GAP
     legend = panel[TITLE_HEIGHT + 300:]
-    palette = packaged_palette(tiny_benchmark)
+    palette = packaged_palette(browse_tool, tiny_benchmark)
     assert all(swatches(legend, colour) == 1 for colour in palette)
 
 
-def packaged_palette(root):
+def packaged_palette(browse_tool, root):
     cfg = Config.fromfile(packaged_configs()[CONFIG])
     cfg.merge_from_dict({'test_dataloader.dataset.data_root': root})
-    return load_tool().build_dataset(cfg, 'test').metainfo['palette']
+    return browse_tool.build_dataset(cfg, 'test').metainfo['palette']
 
 
 def test_nothing_to_do_and_unknown_split_loader_are_one_line_errors(tiny_benchmark,

@@ -2,7 +2,6 @@
 ``--debug`` shows the traceback instead. Large-scene inference: tests/apis.
 """
 import glob
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -12,14 +11,6 @@ from mmseg_edc.utils import run_tool
 from mmseg_edc.apis import build_inference_model
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_tool(path):
-    spec = importlib.util.spec_from_file_location(osp.basename(path)[:-3],
-                                                  osp.join(ROOT, path))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def test_train_without_data(tool_runs, reference_config, cfg_options, tmp_path):
@@ -49,7 +40,7 @@ def test_test_without_checkpoint(tool_runs, reference_config, tmp_path):
 
     # the same through the tool's entry point in this process, with --debug: raised
     with pytest.raises(FileNotFoundError, match=f'checkpoint {missing} not found'):
-        run_tool(load_tool('tools/test.py').main, [reference_config, missing, '--debug'])
+        run_tool(tool_runs.load('tools/test.py').main, [reference_config, missing, '--debug'])
 
 
 def test_test_refuses_a_checkpoint_of_another_model(tool_runs, tiny_edc, reference_config,
@@ -78,8 +69,8 @@ def test_converter_without_its_input(tool_runs, tmp_path):
         'dataset.txt does not exist')
 
 
-def test_generator_and_analysis_tools_report_user_errors_in_one_line(tmp_path, capsys,
-                                                                     monkeypatch):
+def test_generator_and_analysis_tools_report_user_errors_in_one_line(tool_runs, tmp_path,
+                                                                     capsys, monkeypatch):
     monkeypatch.setenv('PYTHONPATH', ROOT)          # for the demo's generator step
     not_a_folder = tmp_path / 'config.py'
     not_a_folder.write_text('')
@@ -96,7 +87,7 @@ def test_generator_and_analysis_tools_report_user_errors_in_one_line(tmp_path, c
             # the demo's failing step prints its error and sets the demo's status
             ('tools/demo.py', ['--data-root', str(not_a_folder)], None)]:
         with pytest.raises(SystemExit) as stop:
-            run_tool(load_tool(path).main, args)
+            run_tool(tool_runs.load(path).main, args)
         assert stop.value.code == 2, path
         err = capsys.readouterr().err
         if line is not None:

@@ -1,8 +1,6 @@
 """tools/analysis_tools/diagnose_reliability.py on a generated validation split."""
-import importlib.util
 import json
 import math
-import os.path as osp
 
 from mmengine.config import Config
 from mmengine.runner import save_checkpoint
@@ -11,20 +9,16 @@ from mmseg_edc.apis import build_inference_model
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
 from mmseg_edc.utils.packaged import config_path
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STUDENT = 'edc_edc-small-no-teacher_1xb8-400it_generated-m3mcr-160x160'
 
 
-def test_auc_per_stage_and_panels(tmp_path):
+def test_auc_per_stage_and_panels(tool_runs, tmp_path):
     data = str(tmp_path / 'data')
     generate_m3mcr_benchmark(data, num_train=1, num_val=1, num_test=1, seed=4)
     checkpoint = str(tmp_path / 'student.pth')
     model = build_inference_model(Config.fromfile(config_path(STUDENT)).model)
     save_checkpoint(dict(state_dict=model.state_dict()), checkpoint)
-    spec = importlib.util.spec_from_file_location('diagnose_reliability', osp.join(
-        ROOT, 'tools', 'analysis_tools', 'diagnose_reliability.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = tool_runs.load('tools/analysis_tools/diagnose_reliability.py')
     out = tmp_path / 'diag' / 'reliability.json'
     report = tool.main([STUDENT, checkpoint, '--panels', '1', '--out', str(out),
                         '--cfg-options', f'val_dataloader.dataset.data_root={data}'])

@@ -1,21 +1,13 @@
 """tools/train.py's --resume and --resume-or-start, read into a config (no training)."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location('train_tool',
-                                              osp.join(ROOT, 'tools', 'train.py'))
-train_tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(train_tool)
-
 
 @pytest.fixture
-def config(reference_config):
+def config(reference_config, tool_runs):
     """``config(*args)``: the config tools/train.py builds from the reference config and
     ``args``."""
+    train_tool = tool_runs.load('tools/train.py')
     return lambda *args: train_tool.build_config(
         train_tool.parse_args([reference_config, *args]))
 

@@ -20,6 +20,7 @@ model = dict(
             depths=(2, 3, 6, 5),
             num_heads=(8, 16),
             window_size=7,
+            window_partition='fitted',
             carrier_token_size=2,
             use_carrier_tokens=True,
             drop_path_rate=0.2,

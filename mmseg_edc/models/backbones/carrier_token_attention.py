@@ -1,14 +1,16 @@
 """Window attention and carrier-token (hierarchical) attention for the EDC hybrid stream.
 
-Implemented from the EDC spec (section 3, "Carrier-token attention"), not from any
-existing code base. Token layout inside a stage: the padded ``B x C x Hp x Wp`` map is
-partitioned once into ``B x nW x k*k x C`` window tokens (``nW`` windows of ``k x k``)
-and carrier tokens are kept as ``B x nW x T x C`` (``T = ct * ct`` per window). Every
-block is pointwise outside its attention, and windows are never shifted, so the stage
-partitions once on entry and reverses once on exit.
+Implemented from the EDC spec (docs/design.md §3, "Carrier-token attention"), not from
+any existing code base. Token layout inside a stage: the padded ``B x C x Hp x Wp`` map
+is partitioned once into ``B x nW x wh*ww x C`` window tokens (``nW`` windows of
+``wh x ww``) and carrier tokens are kept as ``B x nW x T x C`` (``T = ct * ct`` per
+window). Every block is pointwise outside its attention, and windows are never shifted,
+so the stage partitions once on entry and reverses once on exit.
 
-Padding and masking: a ``H x W`` map is padded at the bottom/right to the next multiple
-of ``k``. Padded local tokens, and carrier tokens whose pooling bin holds padding only,
+Windows (:class:`WindowGeometry`): by default they fit the runtime map (per axis
+``n = ceil(L / k)`` windows of side ``ceil(L / n)``); ``window_partition='fixed'`` keeps
+``k x k`` windows. Either way the map is padded at the bottom/right to a whole number
+of windows. Padded local tokens, and carrier tokens whose pooling bin holds padding only,
 never act as attention keys (boolean ``attn_mask`` of
 :func:`torch.nn.functional.scaled_dot_product_attention`); they still act as queries,
 and what they compute is cropped away. Carrier tokens are pooled with a masked
@@ -24,6 +26,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn.bricks.drop import DropPath
 from torch import Tensor
+
+from ..utils import full_precision
 
 #: Keeps the masked mean of a carrier bin finite where its weights sum to zero.
 POOL_EPS = 1e-6
@@ -45,35 +49,57 @@ def normalised_grid(rows: int, cols: int, device=None,
     return torch.stack([grid_y, grid_x]).unsqueeze(0)
 
 
-def window_partition(x: Tensor, window: int) -> Tensor:
+def fitted_windows(length: int, window: int) -> Tuple[int, int]:
+    """Windows along one axis of ``length`` pixels for a nominal window side.
+
+    ``n = ceil(length / window)`` windows of side ``ceil(length / n)``: no window is
+    larger than ``window``, and the windows overrun the map by at most ``n - 1``
+    pixels (a map no larger than ``window`` is one window, unpadded).
+
+    Returns:
+        tuple[int, int]: the number of windows and their side.
+    """
+    count = math.ceil(length / window)
+    return count, math.ceil(length / count)
+
+
+def partition_windows(x: Tensor, window_height: int, window_width: int) -> Tensor:
     """Split a map into non-overlapping windows of tokens (one copy at most).
 
     Args:
-        x (Tensor): ``B x C x (rows * window) x (cols * window)``.
-        window (int): window side ``k``.
+        x (Tensor): ``B x C x (rows * wh) x (cols * ww)``.
+        window_height (int): window rows ``wh``.
+        window_width (int): window columns ``ww``.
 
     Returns:
-        Tensor: ``B x (rows * cols) x (k * k) x C``, windows in row-major order and
+        Tensor: ``B x (rows * cols) x (wh * ww) x C``, windows in row-major order and
         tokens row-major inside each window.
     """
     batch, channels, height, width = x.shape
-    rows, cols = height // window, width // window
-    x = x.view(batch, channels, rows, window, cols, window).permute(0, 2, 4, 3, 5, 1)
-    return x.reshape(batch, rows * cols, window * window, channels)
+    rows, cols = height // window_height, width // window_width
+    x = x.view(batch, channels, rows, window_height, cols, window_width)
+    return x.permute(0, 2, 4, 3, 5, 1).reshape(
+        batch, rows * cols, window_height * window_width, channels)
 
 
-def window_reverse(tokens: Tensor, rows: int, cols: int, window: int) -> Tensor:
-    """Inverse of :func:`window_partition`.
+def merge_windows(tokens: Tensor, rows: int, cols: int, window_height: int,
+                  window_width: int) -> Tensor:
+    """Inverse of :func:`partition_windows`.
 
     Args:
-        tokens (Tensor): ``B x (rows * cols) x (k * k) x C``.
+        tokens (Tensor): ``B x (rows * cols) x (wh * ww) x C``.
 
     Returns:
-        Tensor: ``B x C x (rows * k) x (cols * k)``.
+        Tensor: ``B x C x (rows * wh) x (cols * ww)``.
     """
     batch, channels = tokens.shape[0], tokens.shape[-1]
-    x = tokens.view(batch, rows, cols, window, window, channels).permute(0, 5, 1, 3, 2, 4)
-    return x.reshape(batch, channels, rows * window, cols * window)
+    x = tokens.view(batch, rows, cols, window_height, window_width, channels)
+    return x.permute(0, 5, 1, 3, 2, 4).reshape(
+        batch, channels, rows * window_height, cols * window_width)
+
+
+#: How a stage cuts its runtime map into windows (docs/design.md §3.1).
+WINDOW_PARTITIONS = ('fitted', 'fixed')
 
 
 @dataclass(frozen=True)
@@ -83,34 +109,64 @@ class WindowGeometry:
     Args:
         height (int): runtime map height ``H``.
         width (int): runtime map width ``W``.
-        window (int): window side ``k``.
+        window (int): nominal window side ``k``.
         carrier (int): carrier tokens per window side ``ct`` (0: no carrier tokens).
+        partition (str): ``'fitted'``: per axis ``n = ceil(L / k)`` windows of side
+            ``ceil(L / n)`` (:func:`fitted_windows`), so at most ``n - 1`` rows or
+            columns are padding and a map no larger than ``k`` is one unpadded window;
+            ``'fixed'``: windows of exactly ``k x k``, the map padded to the next
+            multiple of ``k``. Both agree where ``L`` is a multiple of ``k``.
 
-    The map is padded to ``rows * k x cols * k`` with ``rows = ceil(H / k)``. Carrier
-    tokens come from adaptive average pooling of the padded map to
-    ``rows * ct x cols * ct``: because the padded size is a multiple of ``k``, every
-    pooling bin lies inside one window, each window gets exactly ``ct x ct`` tokens, and
-    bin size and stride follow from the runtime size (``k = 7, ct = 2``: bins of 4 at
-    offsets 0 and 3 of each window).
+    The map is padded at the bottom/right to ``rows * wh x cols * ww`` (``wh x ww`` the
+    runtime window). Carrier tokens come from adaptive average pooling of the padded map
+    to ``rows * ct x cols * ct``: because the padded size is a multiple of the window,
+    every pooling bin lies inside one window, each window gets exactly ``ct x ct``
+    tokens, and bin size and stride follow from the runtime window (``7 x 7``, ``ct =
+    2``: bins of 4 at offsets 0 and 3; a window narrower than ``ct`` gives bins that
+    share pixels).
     """
 
     height: int
     width: int
     window: int
     carrier: int = 0
+    partition: str = 'fitted'
 
     def __post_init__(self):
         if self.carrier > self.window:
             raise ValueError(f'{self.carrier} carrier tokens per side do not fit a '
                              f'window of {self.window}')
+        if self.partition not in WINDOW_PARTITIONS:
+            raise ValueError(f'window partition must be one of {WINDOW_PARTITIONS}, '
+                             f'got {self.partition!r}')
+
+    def _axis(self, length: int) -> Tuple[int, int]:
+        if self.partition == 'fixed':
+            return math.ceil(length / self.window), self.window
+        return fitted_windows(length, self.window)
 
     @property
     def rows(self) -> int:
-        return math.ceil(self.height / self.window)
+        return self._axis(self.height)[0]
 
     @property
     def cols(self) -> int:
-        return math.ceil(self.width / self.window)
+        return self._axis(self.width)[0]
+
+    @property
+    def window_height(self) -> int:
+        """Rows ``wh`` of every window."""
+        return self._axis(self.height)[1]
+
+    @property
+    def window_width(self) -> int:
+        """Columns ``ww`` of every window."""
+        return self._axis(self.width)[1]
+
+    @property
+    def window_tokens(self) -> int:
+        """Local tokens per window, ``wh * ww``."""
+        return self.window_height * self.window_width
 
     @property
     def num_windows(self) -> int:
@@ -124,12 +180,24 @@ class WindowGeometry:
     @property
     def padding(self) -> Tuple[int, int, int, int]:
         """``(left, right, top, bottom)`` padding, as :func:`F.pad` takes it."""
-        return (0, self.cols * self.window - self.width,
-                0, self.rows * self.window - self.height)
+        return (0, self.cols * self.window_width - self.width,
+                0, self.rows * self.window_height - self.height)
 
     @property
     def is_padded(self) -> bool:
         return any(self.padding)
+
+    def partition_map(self, x: Tensor) -> Tensor:
+        """``B x C x H x W`` map -> ``B x nW x wh*ww x C`` window tokens (padded)."""
+        if self.is_padded:
+            x = F.pad(x, self.padding)
+        return partition_windows(x, self.window_height, self.window_width)
+
+    def merge_tokens(self, tokens: Tensor) -> Tensor:
+        """``B x nW x wh*ww x C`` window tokens -> the ``B x C x H x W`` map (cropped)."""
+        x = merge_windows(tokens, self.rows, self.cols, self.window_height,
+                          self.window_width)
+        return x[..., :self.height, :self.width] if self.is_padded else x
 
     def valid_map(self, device=None) -> Tensor:
         """``1 x 1 x Hp x Wp`` float map, 1 on the original pixels, 0 on padding."""
@@ -137,10 +205,11 @@ class WindowGeometry:
         return F.pad(valid, self.padding)
 
     def local_valid(self, device=None) -> Optional[Tensor]:
-        """``nW x k*k`` bool, True for tokens of original pixels; None without padding."""
+        """``nW x wh*ww`` bool, True for tokens of original pixels; None without padding."""
         if not self.is_padded:
             return None
-        return window_partition(self.valid_map(device), self.window)[0, ..., 0] > 0
+        return partition_windows(self.valid_map(device), self.window_height,
+                                 self.window_width)[0, ..., 0] > 0
 
     def carrier_valid(self, device=None) -> Optional[Tensor]:
         """``nW x ct*ct`` bool, True where a bin holds an original pixel; None if all do."""
@@ -148,23 +217,32 @@ class WindowGeometry:
             return None
         occupied = F.adaptive_max_pool2d(
             self.valid_map(device), (self.rows * self.carrier, self.cols * self.carrier))
-        valid = window_partition(occupied, self.carrier)[0, ..., 0] > 0
+        valid = partition_windows(occupied, self.carrier, self.carrier)[0, ..., 0] > 0
         return None if bool(valid.all()) else valid
+
+    def local_coords(self, device=None, dtype: torch.dtype = torch.float32) -> Tensor:
+        """``wh*ww x 2`` coordinates of the local tokens inside a window (the same
+        for every window)."""
+        grid = normalised_grid(self.window_height, self.window_width, device, dtype)
+        return grid.flatten(2)[0].t()
 
     def carrier_coords(self, device=None, dtype: torch.dtype = torch.float32) -> Tensor:
         """``1 x nW x ct*ct x 2`` coordinates of the carrier tokens on the carrier grid."""
         grid = normalised_grid(self.rows * self.carrier, self.cols * self.carrier,
                                device, dtype)
-        return window_partition(grid, self.carrier)
+        return partition_windows(grid, self.carrier, self.carrier)
 
     def carrier_index(self, device=None) -> Tensor:
-        """``k*k`` long: the carrier token (of its window) each local token lies under.
+        """``wh*ww`` long: the carrier token (of its window) each local token lies under.
 
-        Nearest upsampling of ``ct x ct`` to ``k x k``; local row ``i`` maps to carrier
-        row ``floor(i * ct / k)``, whose pooling bin contains row ``i``.
+        Nearest upsampling of ``ct x ct`` to ``wh x ww``; local row ``i`` maps to
+        carrier row ``floor(i * ct / wh)``, whose pooling bin contains row ``i``.
         """
-        cells = torch.arange(self.window, device=device) * self.carrier // self.window
-        return (cells[:, None] * self.carrier + cells[None, :]).flatten()
+        rows = torch.arange(self.window_height, device=device) * self.carrier \
+            // self.window_height
+        cols = torch.arange(self.window_width, device=device) * self.carrier \
+            // self.window_width
+        return (rows[:, None] * self.carrier + cols[None, :]).flatten()
 
 
 class PositionalMLP(nn.Module):
@@ -259,14 +337,14 @@ class WindowAttentionBlock(nn.Module):
         """Run one block.
 
         Args:
-            local (Tensor): ``B x nW x k*k x C`` window tokens.
-            local_coords (Tensor): ``k*k x 2`` coordinates inside a window.
-            key_valid (Tensor | None): ``nW x (T + k*k)`` bool (``T = 0`` without
+            local (Tensor): ``B x nW x L x C`` window tokens (``L = wh * ww``).
+            local_coords (Tensor): ``L x 2`` coordinates inside a window.
+            key_valid (Tensor | None): ``nW x (T + L)`` bool (``T = 0`` without
                 carriers), carrier part first.
             carriers (Tensor | None): ``B x nW x T x C`` carrier tokens.
 
         Returns:
-            tuple: local tokens ``B x nW x k*k x C`` and carrier tokens
+            tuple: local tokens ``B x nW x L x C`` and carrier tokens
             ``B x nW x T x C`` (None when none were given).
         """
         local = local + self.pos(local_coords)
@@ -296,11 +374,11 @@ class CarrierTokenBlock(nn.Module):
         """Run one block.
 
         Args:
-            local (Tensor): ``B x nW x k*k x C``.
+            local (Tensor): ``B x nW x L x C`` (``L = wh * ww``).
             carriers (Tensor): ``B x nW x T x C``.
-            local_coords (Tensor): ``k*k x 2``.
+            local_coords (Tensor): ``L x 2``.
             carrier_coords (Tensor): ``1 x nW x T x 2``.
-            window_valid (Tensor | None): ``nW x (T + k*k)`` bool key mask.
+            window_valid (Tensor | None): ``nW x (T + L)`` bool key mask.
             carrier_valid (Tensor | None): ``1 x (nW * T)`` bool key mask.
 
         Returns:
@@ -341,17 +419,22 @@ class CarrierTokenizer(nn.Module):
         """
         cue = self.cue(x)
         grid = (geometry.rows * geometry.carrier, geometry.cols * geometry.carrier)
-        if weight is None and not geometry.is_padded:
-            pooled = F.adaptive_avg_pool2d(cue, grid)
-        else:
-            if weight is None:
-                weight = cue.new_ones(1, 1, geometry.height, geometry.width)
+        # the pooling (a per-bin mean or a ratio of sums) runs in fp32 even under
+        # autocast; the map is small (docs/design.md §8.4)
+        with full_precision(cue):
+            cue = cue.float()
+            if weight is None and not geometry.is_padded:
+                pooled = F.adaptive_avg_pool2d(cue, grid)
             else:
-                weight = F.adaptive_avg_pool2d(weight.to(cue.dtype), cue.shape[-2:])
-            weighted_sum = F.adaptive_avg_pool2d(F.pad(cue * weight, geometry.padding), grid)
-            weight_sum = F.adaptive_avg_pool2d(F.pad(weight, geometry.padding), grid)
-            pooled = weighted_sum / weight_sum.clamp_min(POOL_EPS)
-        return window_partition(pooled, geometry.carrier)
+                if weight is None:
+                    weight = cue.new_ones(1, 1, geometry.height, geometry.width)
+                else:
+                    weight = F.adaptive_avg_pool2d(weight.float(), cue.shape[-2:])
+                weighted_sum = F.adaptive_avg_pool2d(F.pad(cue * weight, geometry.padding),
+                                                     grid)
+                weight_sum = F.adaptive_avg_pool2d(F.pad(weight, geometry.padding), grid)
+                pooled = weighted_sum / weight_sum.clamp_min(POOL_EPS)
+        return partition_windows(pooled, geometry.carrier, geometry.carrier)
 
 
 class HierarchicalAttentionStage(nn.Module):
@@ -365,25 +448,33 @@ class HierarchicalAttentionStage(nn.Module):
         dim (int): channels ``C``.
         depth (int): number of blocks.
         num_heads (int): attention heads.
-        window_size (int): window side ``k``.
+        window_size (int): nominal window side ``k``.
         carrier_tokens (int): carrier tokens per window side ``ct``; 0 disables them.
         carrier_upsample (bool): after the last block, add each window's carrier tokens,
-            nearest-upsampled to ``k x k``, to its local tokens (docs/design.md §3.6).
+            nearest-upsampled to the window, to its local tokens (docs/design.md §3.6).
         mlp_ratio (float): MLP hidden width over ``C``.
         qkv_bias (bool): bias on the query/key/value projections.
         drop_path (Sequence[float]): stochastic depth rate per block.
         pos_hidden (int): hidden width of the positional MLPs.
+        window_partition (str): ``'fitted'`` (windows of at most ``k`` that fit the
+            runtime map) or ``'fixed'`` (``k x k`` windows over a padded map); see
+            :class:`WindowGeometry`. Geometry only: the parameters are the same.
     """
 
     def __init__(self, dim: int, depth: int, num_heads: int, window_size: int = 7,
                  carrier_tokens: int = 2, carrier_upsample: bool = True,
                  mlp_ratio: float = 4., qkv_bias: bool = True,
-                 drop_path: Sequence[float] = (), pos_hidden: int = 512):
+                 drop_path: Sequence[float] = (), pos_hidden: int = 512,
+                 window_partition: str = 'fitted'):
         super().__init__()
         drop_path = list(drop_path) or [0.] * depth
         if len(drop_path) != depth:
             raise ValueError(f'{len(drop_path)} drop-path rates for {depth} blocks')
+        if window_partition not in WINDOW_PARTITIONS:
+            raise ValueError(f'window_partition must be one of {WINDOW_PARTITIONS}, '
+                             f'got {window_partition!r}')
         self.window_size = window_size
+        self.window_partition = window_partition
         self.carrier_tokens = carrier_tokens
         self.carrier_upsample = carrier_upsample and carrier_tokens > 0
         block_type = CarrierTokenBlock if carrier_tokens else WindowAttentionBlock
@@ -391,6 +482,11 @@ class HierarchicalAttentionStage(nn.Module):
         self.blocks = nn.ModuleList(
             block_type(dim, num_heads, mlp_ratio, qkv_bias, rate, pos_hidden)
             for rate in drop_path)
+
+    def geometry(self, height: int, width: int) -> WindowGeometry:
+        """The window layout of a ``height x width`` map."""
+        return WindowGeometry(height, width, self.window_size, self.carrier_tokens,
+                              self.window_partition)
 
     def forward(self, x: Tensor, token_weight: Optional[Tensor] = None) -> Tensor:
         """Run the stage.
@@ -405,12 +501,9 @@ class HierarchicalAttentionStage(nn.Module):
         """
         if token_weight is not None and self.tokenizer is None:
             raise ValueError('token_weight needs a stage with carrier tokens')
-        height, width = x.shape[-2:]
-        geometry = WindowGeometry(height, width, self.window_size, self.carrier_tokens)
-        local = window_partition(F.pad(x, geometry.padding) if geometry.is_padded else x,
-                                 self.window_size)
-        local_coords = normalised_grid(self.window_size, self.window_size, x.device,
-                                       x.dtype).flatten(2)[0].t()
+        geometry = self.geometry(*x.shape[-2:])
+        local = geometry.partition_map(x)
+        local_coords = geometry.local_coords(x.device, x.dtype)
         local_valid = geometry.local_valid(x.device)
         if self.tokenizer is None:
             for block in self.blocks:
@@ -418,13 +511,12 @@ class HierarchicalAttentionStage(nn.Module):
         else:
             local = self._carrier_blocks(x, local, local_coords, local_valid, geometry,
                                          token_weight)
-        out = window_reverse(local, geometry.rows, geometry.cols, self.window_size)
-        return out[..., :height, :width] if geometry.is_padded else out
+        return geometry.merge_tokens(local)
 
     def _carrier_blocks(self, x: Tensor, local: Tensor, local_coords: Tensor,
                         local_valid: Optional[Tensor], geometry: WindowGeometry,
                         token_weight: Optional[Tensor]) -> Tensor:
-        """Create carrier tokens and run every block; ``local``: ``B x nW x k*k x C``."""
+        """Create carrier tokens and run every block; ``local``: ``B x nW x wh*ww x C``."""
         carriers = self.tokenizer(x, geometry, token_weight)
         carrier_coords = geometry.carrier_coords(x.device, x.dtype)
         carrier_valid = geometry.carrier_valid(x.device)

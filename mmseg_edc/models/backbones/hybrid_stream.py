@@ -99,7 +99,13 @@ class EDCHybridStream(BaseModule):
         embed_dims (Sequence[int]): ``C1..C4``.
         depths (Sequence[int]): blocks per stage.
         num_heads (Sequence[int]): heads of stages 3 and 4.
-        window_size (int): attention window side.
+        window_size (int): nominal attention window side ``k``.
+        window_partition (str): ``'fitted'`` (default): per stage and axis,
+            ``ceil(L / k)`` windows of side ``ceil(L / ceil(L / k))`` that fit the
+            runtime map (a map no larger than ``k`` is one window); ``'fixed'``: ``k x k``
+            windows over a map padded to a multiple of ``k`` (the literal spec). Equal
+            where ``L`` is a multiple of ``k``; parameters do not depend on it
+            (docs/design.md §3.1).
         carrier_token_size (int): carrier tokens per window side in stage 3.
         use_carrier_tokens (bool): False makes stage 3 plain window attention (ablation).
         carrier_token_upsample (bool): the upsample step at the end of stage 3
@@ -123,6 +129,7 @@ class EDCHybridStream(BaseModule):
                  depths: Sequence[int] = (2, 3, 6, 5),
                  num_heads: Sequence[int] = (8, 16),
                  window_size: int = 7,
+                 window_partition: str = 'fitted',
                  carrier_token_size: int = 2,
                  use_carrier_tokens: bool = True,
                  carrier_token_upsample: bool = True,
@@ -151,8 +158,8 @@ class EDCHybridStream(BaseModule):
         self.use_carrier_tokens = use_carrier_tokens
         rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         stage_rates = [rates[sum(depths[:i]):sum(depths[:i + 1])] for i in range(NUM_STAGES)]
-        attention = dict(window_size=window_size, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
-                         pos_hidden=pos_mlp_hidden)
+        attention = dict(window_size=window_size, window_partition=window_partition,
+                         mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, pos_hidden=pos_mlp_hidden)
         bodies = [
             nn.Sequential(*(ResidualConvBlock(embed_dims[0], norm_cfg, r)
                             for r in stage_rates[0])),

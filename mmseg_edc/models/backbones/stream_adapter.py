@@ -112,10 +112,13 @@ class EDCStreamAdapter(BaseModule):
                                                                in_channels=in_channels)
         self.backbone = MODELS.build(cfg)
         name = type(self.backbone).__name__
-        if name not in STAGE_LAYOUTS:
+        # a subclass (LinearFFNMixVisionTransformer) runs its stages like its base
+        known = [cls.__name__ for cls in type(self.backbone).__mro__
+                 if cls.__name__ in STAGE_LAYOUTS]
+        if not known:
             raise KeyError(f'EDCStreamAdapter cannot split {name} into stages; '
-                           f'supported: {sorted(STAGE_LAYOUTS)}')
-        self.layout = STAGE_LAYOUTS[name]
+                           f'supported: {sorted(STAGE_LAYOUTS)} and their subclasses')
+        self.layout = STAGE_LAYOUTS[known[0]]
         native = self.layout.channels(self.backbone)
         if len(native) != NUM_STAGES:
             raise ValueError(f'{name} has {len(native)} stages, EDC needs {NUM_STAGES}')

@@ -7,7 +7,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
-from ..utils import decoded_size
+from ..utils import decoded_size, full_precision
 from .unet_decoder import UNetDecoder
 
 
@@ -73,6 +73,15 @@ class EDCSegHead(BaseDecodeHead):
         """
         feature = self.decoder(self._transform_inputs(inputs), output_size)
         return self.cls_seg(feature), feature
+
+    def cls_seg(self, feat: Tensor) -> Tensor:
+        """Dropout, then the classifier conv in fp32 even under autocast: logits rounded
+        to bf16 flip the labels of pixels with close classes (docs/design.md §8.4).
+        ``B x C_f x H x W -> B x num_classes x H x W``."""
+        if self.dropout is not None:
+            feat = self.dropout(feat)
+        with full_precision(feat):
+            return self.conv_seg(feat.float())
 
     def forward(self, inputs: Tuple[Tensor, ...],
                 output_size: Optional[Sequence[int]] = None) -> Tensor:

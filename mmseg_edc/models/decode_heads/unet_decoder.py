@@ -10,8 +10,62 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 
+def _doubling_fold() -> Tensor:
+    """``9 x 16`` matrix folding a 3x3 kernel into the four 2x2 kernels that apply it
+    to a map before nearest x2 upsampling (columns: parity ``a``, ``b``, then the
+    2x2 taps, row-major).
+
+    Output row ``2i`` reads upsampled rows ``2i - 1, 2i, 2i + 1``, i.e. source rows
+    ``i - 1, i, i``: kernel rows ``(0, 1 + 2)`` fall on source rows ``(i - 1, i)``.
+    Output row ``2i + 1`` reads source rows ``i, i, i + 1``: kernel rows ``(0 + 1, 2)``
+    on ``(i, i + 1)``. Columns likewise.
+    """
+    taps = torch.tensor([[[1., 0., 0.], [0., 1., 1.]],     # parity 0: tap -> kernel rows
+                         [[1., 1., 0.], [0., 0., 1.]]])    # parity 1
+    fold = torch.einsum('apk,bql->klabpq', taps, taps)
+    return fold.reshape(9, 16)
+
+
+#: See :func:`_doubling_fold`.
+DOUBLING_FOLD = _doubling_fold()
+
+
+def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
+    """``conv3x3(nearest_x2(x))`` (padding 1, no bias) without upsampling ``x``.
+
+    Each output pixel parity ``(a, b)`` sees a 2x2 neighbourhood of ``x``, so the
+    3x3 kernel folds into four 2x2 kernels (:data:`DOUBLING_FOLD`), applied as one
+    conv with ``4 * C_out`` outputs on ``x`` padded by one pixel; the four results are
+    interleaved. It is the same sum of products (up to rounding) for 4/9 of the
+    multiply-adds, and the ``4 x`` upsampled input is never built.
+
+    Args:
+        x (Tensor): ``B x C_in x h x w``.
+        weight (Tensor): ``C_out x C_in x 3 x 3``.
+
+    Returns:
+        Tensor: ``B x C_out x 2h x 2w``.
+    """
+    batch, _, height, width = x.shape
+    out_channels, in_channels = weight.shape[:2]
+    folded = weight.reshape(-1, 9) @ DOUBLING_FOLD.to(weight)
+    folded = folded.view(out_channels, in_channels, 4, 2, 2).permute(2, 0, 1, 3, 4)
+    phases = F.conv2d(x, folded.reshape(4 * out_channels, in_channels, 2, 2), padding=1)
+    out = x.new_empty(batch, out_channels, 2 * height, 2 * width)
+    for index, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        out[:, :, a::2, b::2] = phases[:, index * out_channels:(index + 1) * out_channels,
+                                       a:a + height, b:b + width]
+    return out
+
+
 class UNetBlock(nn.Module):
     """Nearest upsampling to a given size, optional skip concat, two conv3x3-norm-act.
+
+    Where the size is exactly twice the input's (every block of a 160 or 256 px
+    input), the first conv is computed without building the upsampled map or the
+    concatenation: the concatenated input's channels split the conv into a sum,
+    ``conv(up(x), W_x) + conv(skip, W_skip)``, and the first term comes from
+    :func:`conv3x3_of_doubled`. Other sizes take the literal path.
 
     Shapes: ``x``: ``B x in_channels x h x w``, ``skip``: ``B x skip_channels x H x W``
     -> ``B x out_channels x H x W``.
@@ -20,6 +74,7 @@ class UNetBlock(nn.Module):
     def __init__(self, in_channels: int, skip_channels: int, out_channels: int,
                  norm_cfg: dict, act_cfg: dict):
         super().__init__()
+        self.in_channels = in_channels
         self.convs = nn.Sequential(
             ConvModule(in_channels + skip_channels, out_channels, 3, padding=1,
                        norm_cfg=norm_cfg, act_cfg=act_cfg),
@@ -27,10 +82,23 @@ class UNetBlock(nn.Module):
                        norm_cfg=norm_cfg, act_cfg=act_cfg))
 
     def forward(self, x: Tensor, size: Sequence[int], skip: Optional[Tensor] = None) -> Tensor:
-        x = F.interpolate(x, size=tuple(size), mode='nearest')
+        if tuple(size) != (2 * x.shape[-2], 2 * x.shape[-1]):
+            x = F.interpolate(x, size=tuple(size), mode='nearest')
+            if skip is not None:
+                x = torch.cat([x, skip], dim=1)
+            return self.convs(x)
+        first = self.convs[0]
+        weight = first.conv.weight
+        out = conv3x3_of_doubled(x, weight[:, :self.in_channels])
         if skip is not None:
-            x = torch.cat([x, skip], dim=1)
-        return self.convs(x)
+            out = out + F.conv2d(skip, weight[:, self.in_channels:], padding=1)
+        if first.conv.bias is not None:
+            out = out + first.conv.bias.view(-1, 1, 1)
+        if first.with_norm:
+            out = first.norm(out)
+        if first.with_activation:
+            out = first.activate(out)
+        return self.convs[1](out)
 
 
 class UNetDecoder(BaseModule):

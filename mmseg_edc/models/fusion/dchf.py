@@ -21,6 +21,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import full_precision
+
 #: Keeps the A-weighted pooling finite where ``A`` is (nearly) zero everywhere.
 POOL_EPS = 1e-6
 
@@ -46,7 +48,8 @@ def reliability_weighted_pool(x: Tensor, weight: Optional[Tensor] = None,
     """Global average pooling where every pixel counts in proportion to ``weight``.
 
     ``z[b, n] = sum_p weight[b, p] * x[b, n, p] / (sum_p weight[b, p] + eps)``; with
-    ``weight=None`` it is the plain mean over pixels.
+    ``weight=None`` it is the plain mean over pixels. Sums and the division are fp32
+    whatever the input dtype (bf16 under autocast, docs/design.md §8.4).
 
     Args:
         x (Tensor): ``B x N x H x W`` features.
@@ -54,37 +57,51 @@ def reliability_weighted_pool(x: Tensor, weight: Optional[Tensor] = None,
         eps (float): added to the weight sum.
 
     Returns:
-        Tensor: ``B x N x 1 x 1`` pooled features.
+        Tensor: ``B x N x 1 x 1`` pooled features, fp32.
     """
+    dims = dict(dim=(2, 3), keepdim=True, dtype=torch.float32)
     if weight is None:
-        return x.mean(dim=(2, 3), keepdim=True)
-    total = (x * weight).sum(dim=(2, 3), keepdim=True)
-    return total / (weight.sum(dim=(2, 3), keepdim=True) + eps)
+        return x.mean(**dims)
+    total = (x * weight.to(x.dtype)).sum(**dims)
+    return total / (weight.sum(**dims) + eps)
 
 
-def cell_max(x: Tensor, cell: int) -> Tensor:
-    """Max over ``cell x cell`` blocks, given back to every pixel of its block.
+def add_cell_values(base: Tensor, coarse: Tensor, cell: int) -> Tensor:
+    """``base`` plus, at every pixel, the value ``coarse`` holds for its ``cell x cell``
+    block.
 
-    Pooling uses ``ceil_mode`` so a partial block at the bottom/right border (odd
-    sizes, or maps smaller than ``cell``) still forms its own block; the pooled map is
-    then repeated ``cell`` times per side and cropped, so each pixel receives exactly
-    the maximum of the block it lies in (plain resizing of a ceil-sized map to ``H x W``
-    would shift blocks whenever ``H`` is not a multiple of ``cell``).
+    Blocks are counted from the top-left corner; a partial block at the bottom/right
+    border (odd sizes, maps smaller than ``cell``) is a block of its own, as
+    ``max_pool2d(..., ceil_mode=True)`` forms them. Where the sides are multiples of
+    ``cell`` the values are broadcast, never materialised at full size.
 
     Args:
-        x (Tensor): ``B x C x H x W``.
+        base (Tensor): ``B x C x H x W``.
+        coarse (Tensor): ``B x C x ceil(H / cell) x ceil(W / cell)``.
         cell (int): block side in pixels.
 
     Returns:
         Tensor: ``B x C x H x W``.
     """
-    pooled = F.max_pool2d(x, kernel_size=cell, stride=cell, ceil_mode=True)
-    repeated = F.interpolate(pooled, scale_factor=cell, mode='nearest')
-    return repeated[..., :x.shape[-2], :x.shape[-1]]
+    batch, channels, height, width = base.shape
+    if height % cell or width % cell:
+        spread = coarse.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
+        return base + spread[..., :height, :width]
+    blocks = base.view(batch, channels, height // cell, cell, width // cell, cell)
+    return (blocks + coarse[:, :, :, None, :, None]).view(batch, channels, height, width)
 
 
 class MultiScaleContext(nn.Module):
-    """``ReLU(conv1x1([X; cell_max(X, 2); cell_max(X, 4)]))``: ``B x C x H x W`` in and out."""
+    """``ReLU(conv1x1([X; up(maxpool_2 X); up(maxpool_4 X)]))``: ``B x C x H x W`` in and out.
+
+    ``up(maxpool_c X)`` gives each pixel the maximum of the ``c x c`` block it lies in
+    (partial border blocks included, docs/design.md §4.2). The 1x1 conv is pointwise, so
+    it commutes with that nearest spreading: it is applied to ``X`` and to each pooled
+    map with its own slice of the weight, and the pooled results are spread to the
+    pixels of their blocks and added (:func:`add_cell_values`). Same parameters and
+    result, without the ``3C``-channel concatenation and with a third of the
+    multiply-adds (``1 + 1/4 + 1/16`` instead of 3 per pixel and channel pair).
+    """
 
     cells = (2, 4)
 
@@ -93,12 +110,25 @@ class MultiScaleContext(nn.Module):
         self.proj = nn.Conv2d(channels * (1 + len(self.cells)), channels, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        context = [x] + [cell_max(x, cell) for cell in self.cells]
-        return F.relu(self.proj(torch.cat(context, dim=1)))
+        weights = self.proj.weight.chunk(1 + len(self.cells), dim=1)
+        out = F.conv2d(x, weights[0], self.proj.bias)
+        pooled, pooled_cell = x, 1
+        for weight, cell in zip(weights[1:], self.cells):
+            # 4 x 4 maxima are the 2 x 2 maxima of the 2 x 2 maxima (ceil mode keeps
+            # partial border blocks), so each pooling reads the previous, smaller map
+            step = cell // pooled_cell
+            pooled = F.max_pool2d(pooled, kernel_size=step, stride=step, ceil_mode=True)
+            pooled_cell = cell
+            out = add_cell_values(out, F.conv2d(pooled, weight), cell)
+        return F.relu(out, inplace=True)
 
 
 class ReliabilityMap(nn.Module):
-    """``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``: ``B x C x H x W`` -> ``B x 1 x H x W``."""
+    """``A = sigmoid(BN(conv7x7([max_c D; mean_c D])))``: ``B x C x H x W`` -> ``B x 1 x H x W``.
+
+    Computed in fp32 even under autocast (a two-channel conv, cheap), since ``A`` weighs
+    every pooled statistic and gates the optical stream (docs/design.md §8.4).
+    """
 
     def __init__(self, norm_cfg: dict):
         super().__init__()
@@ -106,9 +136,11 @@ class ReliabilityMap(nn.Module):
         self.norm = build_norm_layer(norm_cfg, 1)[1]
 
     def forward(self, discrepancy: Tensor) -> Tensor:
-        summary = torch.cat([discrepancy.amax(dim=1, keepdim=True),
-                             discrepancy.mean(dim=1, keepdim=True)], dim=1)
-        return torch.sigmoid(self.norm(self.conv(summary)))
+        with full_precision(discrepancy):
+            summary = torch.cat([discrepancy.amax(dim=1, keepdim=True).float(),
+                                 discrepancy.mean(dim=1, keepdim=True, dtype=torch.float32)],
+                                dim=1)
+            return torch.sigmoid(self.norm(self.conv(summary)))
 
 
 class ChannelRecalibration(nn.Module):
@@ -126,8 +158,12 @@ class ChannelRecalibration(nn.Module):
         self.excite = nn.Conv2d(hidden, channels, 1)
 
     def forward(self, x: Tensor, pooled: Tensor) -> Tensor:
-        """``x``: ``B x N x H x W``; ``pooled``: ``B x N x 1 x 1`` -> ``B x N x H x W``."""
-        return x * torch.sigmoid(self.excite(F.relu(self.squeeze(pooled))))
+        """``x``: ``B x N x H x W``; ``pooled``: ``B x N x 1 x 1`` -> ``B x N x H x W``.
+        The channel weights are computed in fp32 (a tiny MLP) and applied in ``x``'s
+        dtype."""
+        with full_precision(pooled):
+            weight = torch.sigmoid(self.excite(F.relu(self.squeeze(pooled.float()))))
+        return x * weight.to(x.dtype)
 
 
 class WriteBackGate(nn.Module):
@@ -221,7 +257,7 @@ class DCHF(BaseModule):
         else:
             reliability = self.reliability(self._discrepancy(opt_context, sar_context))
             pool_weight = reliability if self.weighted_pool else None
-            streams = [reliability * opt_context, sar_context]
+            streams = [reliability.to(opt_context.dtype) * opt_context, sar_context]
         if cm is not None:
             streams.append(self.cm_context(cm))
         stacked = torch.cat(streams, dim=1)

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,8 +10,6 @@ from mmseg_edc.datasets.whu_opt_sar import (CLOUD_TINT, MANIFEST, OUTPUT_FOLDERS
                                             convert_whu_opt_sar, tile_cloud_rng)
 from mmseg_edc.io import RasterReadError, partial_path
 from mmseg_edc.utils import USER_ERROR_STATUS, run_tool
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def keys(out_dir, split):
@@ -182,11 +179,8 @@ def test_overwrite_protection(whu_root, tmp_path):
     assert len(os.listdir(whu_root / 'optical')) == 7
 
 
-def test_command_line(whu_scenes, whu_root, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'whu_opt_sar_cli', osp.join(ROOT, 'tools', 'dataset_converters', 'whu_opt_sar.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+def test_command_line(whu_scenes, whu_root, tool_runs, tmp_path, capsys):
+    cli = tool_runs.load('tools/dataset_converters/whu_opt_sar.py')
     split = whu_scenes.write_split_file(tmp_path, train=whu_scenes.TRAIN_SCENES[:2],
                                         test=whu_scenes.TEST_SCENES[:1])
     out = tmp_path / 'tiles'

@@ -115,6 +115,39 @@ def test_without_carrier_tokens():
         p.numel() for p in tiny_backbone().parameters())
 
 
+def fitted_and_fixed(**kwargs):
+    """The tiny DCHF backbone with fitted and with fixed windows, the same weights."""
+    fitted = tiny_backbone(fusion='DCHF', stream=dict(window_partition='fitted'),
+                           **kwargs).eval()
+    fixed = tiny_backbone(fusion='DCHF', stream=dict(window_partition='fixed'),
+                          **kwargs).eval()
+    fixed.load_state_dict(fitted.state_dict())
+    return fitted, fixed
+
+
+@pytest.mark.parametrize('height, width', [(224, 224), (224, 448)])
+def test_window_partitions_agree_at_multiples_of_7(height, width):
+    """224 px: stages 3 and 4 are 14 x 14 and 7 x 7 (x 28 and 14 at 448), whole 7 x 7
+    windows, so the fitted and the fixed layout are the same computation."""
+    fitted, fixed = fitted_and_fixed(reliability_weighted_carriers=True)
+    x = torch.randn(1, 6, height, width)
+    with torch.no_grad():
+        a, b = fitted.forward_streams(x), fixed.forward_streams(x)
+    for key in ('optical', 'sar', 'fused', 'reliability'):
+        assert all(torch.equal(m, n) for m, n in zip(a[key], b[key])), key
+
+
+def test_window_partitions_differ_where_fixed_windows_pad():
+    """160 px: stage 3 is 10 x 10, two windows of 5 per side fitted, one padded 14 x 14
+    map fixed; the pyramids agree up to stage 2 only."""
+    fitted, fixed = fitted_and_fixed()
+    x = torch.randn(1, 6, 160, 160)
+    with torch.no_grad():
+        a, b = fitted(x), fixed(x)
+    assert torch.equal(a[1], b[1]) and not torch.allclose(a[2], b[2], atol=1e-3)
+    assert [o.shape for o in a] == [o.shape for o in b]
+
+
 def test_gradients_reach_all_three_streams():
     backbone = tiny_backbone(fusion='DCHF').train()
     streams = backbone.forward_streams(torch.randn(2, 6, 64, 80))

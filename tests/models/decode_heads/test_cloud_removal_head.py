@@ -60,3 +60,13 @@ def test_predict_decodes_to_the_metainfo_size(pyramid):
     metas = [dict(img_shape=(150, 170), pad_shape=(160, 192))] * 2
     with torch.no_grad():
         assert head.predict(pyramid(160, 192), metas, dict()).shape == (2, 3, 160, 192)
+
+
+def test_output_convs_equal_the_two_literal_convs(pyramid):
+    """The 5x5 composition of refine and conv_out gives what the two convs give."""
+    head = build().eval()
+    with torch.no_grad():
+        for size in ((160, 160), (150, 170)):
+            feature = head.decoder(list(pyramid(*size)), size)
+            literal = head.conv_out(head.refine(feature))
+            assert torch.allclose(head(pyramid(*size), output_size=size), literal, atol=1e-5)

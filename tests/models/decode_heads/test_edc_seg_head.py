@@ -58,3 +58,16 @@ def test_predict_decodes_to_the_slide_window(pyramid):
     head = build().eval()
     metas = [dict(img_shape=torch.Size([150, 170]), pad_shape=(160, 192))] * 2
     assert head.predict(pyramid(150, 170), metas, test_cfg=dict()).shape == (2, 6, 150, 170)
+
+
+def test_classifier_runs_in_fp32_under_bf16_autocast(pyramid):
+    """docs/design.md §8.4: the logits are computed and returned in fp32."""
+    head = build().eval()
+    levels = pyramid(64, 64)
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        logits, feature = head.forward_with_features(levels, (64, 64))
+        expected = head.conv_seg(feature.float())   # autocast would make this bf16
+    assert logits.dtype == torch.float32 and feature.dtype == torch.bfloat16
+    assert expected.dtype == torch.bfloat16
+    with torch.no_grad():
+        assert torch.allclose(logits, head.conv_seg(feature.float()), atol=1e-6)

@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmseg_edc.models.decode_heads.unet_decoder import UNetDecoder
+from mmseg_edc.models.decode_heads.unet_decoder import (UNetBlock, UNetDecoder,
+                                                        conv3x3_of_doubled)
 
 CHANNELS = (4, 8, 16, 32)
 
@@ -31,3 +32,52 @@ def test_block_layout_and_skips():
     assert decoder.out_channels == 4
     with pytest.raises(ValueError, match='at least 3 decoder blocks'):
         UNetDecoder(CHANNELS, decoder_channels=(8, 8))
+
+
+def literal_block(block, x, size, skip=None):
+    """Reference: the U-Net block as docs/design.md §5.1 states it."""
+    x = F.interpolate(x, size=tuple(size), mode='nearest')
+    if skip is not None:
+        x = torch.cat([x, skip], dim=1)
+    return block.convs(x)
+
+
+@pytest.mark.parametrize('size, skip_channels', [((5, 7), 3), ((8, 8), 0), ((1, 1), 2)])
+@pytest.mark.parametrize('with_norm', [True, False])
+def test_doubling_block_equals_upsample_concat_conv(size, skip_channels, with_norm):
+    """Doubling sizes skip the upsampled map and the concatenation; same result."""
+    torch.manual_seed(0)
+    block = UNetBlock(6, skip_channels, 4, norm_cfg=dict(type='BN') if with_norm else None,
+                      act_cfg=dict(type='ReLU'))
+    for module in block.modules():      # non-trivial statistics and affine parameters
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.normal_()
+            module.running_var.uniform_(0.5, 2)
+            module.weight.data.normal_()
+    block.eval()
+    x = torch.randn(2, 6, *size)
+    target = (2 * size[0], 2 * size[1])
+    skip = torch.randn(2, skip_channels, *target) if skip_channels else None
+    with torch.no_grad():
+        assert torch.allclose(block(x, target, skip), literal_block(block, x, target, skip),
+                              atol=1e-5)
+
+
+def test_doubled_conv_matches_conv_of_the_upsampled_map():
+    torch.manual_seed(0)
+    x, weight = torch.randn(1, 3, 4, 5), torch.randn(2, 3, 3, 3)
+    expected = F.conv2d(F.interpolate(x, scale_factor=2, mode='nearest'), weight, padding=1)
+    assert torch.allclose(conv3x3_of_doubled(x, weight), expected, atol=1e-5)
+
+
+def test_doubling_block_trains_like_the_literal_block():
+    """Same gradients for the block's parameters through either path."""
+    torch.manual_seed(0)
+    block = UNetBlock(6, 3, 4, norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'))
+    x, skip = torch.randn(2, 6, 5, 4), torch.randn(2, 3, 10, 8)
+    grads = []
+    for forward in (block, lambda *args: literal_block(block, *args)):
+        block.zero_grad()
+        forward(x, (10, 8), skip).square().mean().backward()
+        grads.append([p.grad.clone() for p in block.parameters()])
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(*grads))

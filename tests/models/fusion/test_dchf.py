@@ -3,7 +3,10 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from mmseg_edc.models.fusion.dchf import (DCHF, cell_max, reliability_weighted_pool)
+import torch.nn.functional as F
+
+from mmseg_edc.models.fusion.dchf import (DCHF, MultiScaleContext, add_cell_values,
+                                          reliability_weighted_pool)
 
 C = 8
 
@@ -33,6 +36,14 @@ def test_cross_modal_input_must_match_the_stage():
         DCHF(C, with_cross_modal=True)(opt, sar)
 
 
+def cell_max(x, cell):
+    """Reference: each pixel's ``cell x cell`` block maximum at full size (partial
+    border blocks are blocks): ceil-mode pooling, x ``cell`` nearest, crop."""
+    pooled = F.max_pool2d(x, cell, cell, ceil_mode=True)
+    return F.interpolate(pooled, scale_factor=cell, mode='nearest')[
+        ..., :x.shape[-2], :x.shape[-1]]
+
+
 def test_cell_max_gives_each_pixel_its_own_block_maximum():
     x = torch.arange(25.).view(1, 1, 5, 5)
     out = cell_max(x, 4)
@@ -42,6 +53,25 @@ def test_cell_max_gives_each_pixel_its_own_block_maximum():
     assert out[0, 0, 4, 0] == 23      # partial block: row 4, cols 0-3
     assert out[0, 0, 4, 4] == 24
     assert torch.equal(cell_max(x[..., :3, :3], 4), torch.full((1, 1, 3, 3), 12.))
+
+
+@pytest.mark.parametrize('size', [(8, 12), (5, 7), (1, 2)])
+def test_add_cell_values_spreads_each_block_value(size):
+    base, x = torch.randn(2, 3, *size), torch.randn(2, 3, *size)
+    for cell in (2, 4):
+        pooled = F.max_pool2d(x, cell, cell, ceil_mode=True)
+        assert torch.equal(add_cell_values(base, pooled, cell), base + cell_max(x, cell))
+
+
+@pytest.mark.parametrize('size', [(16, 16), (8, 12), (5, 7), (3, 3), (1, 2)])
+def test_multi_scale_context_equals_the_concatenated_form(size):
+    """The decomposed 1x1 conv against its definition (docs/design.md §4.2 step 1):
+    ``ReLU(conv1x1([X; cell_max(X, 2); cell_max(X, 4)]))``."""
+    torch.manual_seed(0)
+    context = MultiScaleContext(C)
+    x = torch.randn(2, C, *size)
+    reference = F.relu(context.proj(torch.cat([x, cell_max(x, 2), cell_max(x, 4)], dim=1)))
+    assert torch.allclose(context(x), reference, atol=1e-5)
 
 
 def test_weighted_pool_matches_a_hand_computation():
@@ -126,3 +156,21 @@ def test_every_parameter_gets_a_gradient():
     (out.opt.sum() + out.sar.sum() + out.fused.sum()).backward()
     for name, param in fusion.named_parameters():
         assert param.grad is not None, name
+
+
+def test_reliability_and_pooling_stay_fp32_under_bf16_autocast():
+    """docs/design.md §8.4: A, the pooled statistics and the channel weights are fp32,
+    the wide maps keep autocast's bf16."""
+    fusion = DCHF(C, with_cross_modal=True, reduction=4).eval()
+    opt, sar, cm = streams(12, 10)
+    with torch.no_grad():
+        reference = fusion(opt, sar, cm)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            out = fusion(opt, sar, cm)
+            pooled = reliability_weighted_pool(opt.bfloat16(), out.reliability)
+    assert out.reliability.dtype == torch.float32 and pooled.dtype == torch.float32
+    assert out.fused.dtype == torch.bfloat16
+    assert torch.allclose(out.reliability, reference.reliability, atol=2e-2)
+    # bf16 products (rounded to ~0.4 %), fp32 sums and division
+    assert torch.allclose(pooled, reliability_weighted_pool(opt.bfloat16().float(),
+                                                            out.reliability), atol=2e-3)
