@@ -34,7 +34,7 @@ OURS = {
         dict(type='EDCStreamAdapter', in_channels=4, backbone=dict(
             type='MixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
             num_heads=[1, 1, 1, 1])),
-        dict(type='LinearFFNMixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
+        dict(type='TokenLayoutMixVisionTransformer', embed_dims=8, num_layers=[1, 1, 1, 1],
              num_heads=[1, 1, 1, 1]),
         dict(type='OpticalSAREncoderDecoder', bands=BANDS,
              data_preprocessor=dict(type='OpticalSARDataPreProcessor'),

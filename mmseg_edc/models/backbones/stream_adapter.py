@@ -112,7 +112,7 @@ class EDCStreamAdapter(BaseModule):
                                                                in_channels=in_channels)
         self.backbone = MODELS.build(cfg)
         name = type(self.backbone).__name__
-        # a subclass (LinearFFNMixVisionTransformer) runs its stages like its base
+        # a subclass (TokenLayoutMixVisionTransformer) runs its stages like its base
         known = [cls.__name__ for cls in type(self.backbone).__mro__
                  if cls.__name__ in STAGE_LAYOUTS]
         if not known:
