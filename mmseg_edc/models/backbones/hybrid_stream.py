@@ -19,6 +19,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import full_precision
 from .carrier_token_attention import HierarchicalAttentionStage
 
 NUM_STAGES = 4
@@ -48,10 +49,21 @@ class ResidualConvBlock(nn.Module):
         return x + self.drop_path(self.conv2(self.conv1(x)))
 
 
+class ImageConvModule(ConvModule):
+    """A ``ConvModule`` that reads the input image: it runs in fp32 under autocast,
+    since the image rounded to bf16 (8 significant bits) changes labels downstream
+    (docs/design.md §8.4). Same parameters and output shape as ``ConvModule``."""
+
+    def forward(self, x: Tensor, *args, **kwargs) -> Tensor:
+        with full_precision(x):
+            return super().forward(x.float(), *args, **kwargs)
+
+
 def conv_stem(in_channels: int, channels: int, norm_cfg: dict) -> nn.Sequential:
-    """Two 3x3 stride-2 conv + BN + ReLU: ``B x in x H x W -> B x C x ceil(H/4) x ceil(W/4)``."""
+    """Two 3x3 stride-2 conv + BN + ReLU, the first in fp32 (:class:`ImageConvModule`):
+    ``B x in x H x W -> B x C x ceil(H/4) x ceil(W/4)``."""
     return nn.Sequential(
-        ConvModule(in_channels, channels, 3, stride=2, padding=1, norm_cfg=norm_cfg),
+        ImageConvModule(in_channels, channels, 3, stride=2, padding=1, norm_cfg=norm_cfg),
         ConvModule(channels, channels, 3, stride=2, padding=1, norm_cfg=norm_cfg))
 
 

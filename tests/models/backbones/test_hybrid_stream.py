@@ -48,3 +48,19 @@ def test_native_stream_init_weights():
     stream.init_weights()
     linear = stream.stages['stage4'].body.blocks[0].block.mlp[0]
     assert linear.weight.std() < 0.03 and torch.count_nonzero(linear.bias) == 0
+
+
+def test_the_conv_reading_the_image_runs_in_fp32_under_autocast():
+    stream = EDCHybridStream(in_channels=3, **TINY).eval()
+    image_conv, second_conv = stream.stages['stage1'].entry
+    image = torch.randn(2, 3, 33, 17)
+    with torch.no_grad():
+        reference = image_conv(image)
+        with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+            first = image_conv(image)
+            second = second_conv(first)
+    # the image conv gives the fp32 result exactly; the next conv is autocast's again
+    assert first.dtype == torch.float32 and torch.equal(first, reference)
+    assert second.dtype == torch.bfloat16
+    # same parameter names as a plain ConvModule stem: checkpoints load unchanged
+    assert 'stages.stage1.entry.0.conv.weight' in stream.state_dict()
