@@ -58,6 +58,17 @@ def write_atomically(path, write):
             os.remove(temporary)
 
 
+def write_file_atomically(path, content):
+    """Write ``content`` (``str``: text, ``bytes``: binary) to ``path`` through
+    :func:`write_atomically`."""
+    mode = 'wb' if isinstance(content, bytes) else 'w'
+
+    def write(temporary):
+        with open(temporary, mode) as f:
+            f.write(content)
+    write_atomically(path, write)
+
+
 def process_is_running(pid):
     """Whether process ``pid`` exists on this host (a zombie counts as running)."""
     if pid <= 0:

@@ -3,7 +3,8 @@ import os
 import os.path as osp
 import socket
 
-from mmseg_edc.io import partial_path, process_is_running, remove_stale_partials
+from mmseg_edc.io import (partial_path, process_is_running, remove_stale_partials,
+                          write_file_atomically)
 from mmseg_edc.io.partial_files import partial_owner
 
 
@@ -45,3 +46,13 @@ def test_only_partials_of_dead_processes_on_this_host_are_removed(tmp_path, dead
     assert sorted(os.listdir(tmp_path)) == sorted(
         osp.basename(p) for p in (live, other_host, other_output))
     assert remove_stale_partials(str(tmp_path / 'missing' / 'out.tif')) == []
+
+
+def test_text_and_bytes_are_written_whole_into_a_new_folder(tmp_path):
+    text_path, bytes_path = tmp_path / 'new' / 'report.json', tmp_path / 'new' / 'panel.png'
+    write_file_atomically(str(text_path), '{"a": 1}\n')
+    write_file_atomically(str(bytes_path), b'\x89PNG\x00')
+    assert text_path.read_text() == '{"a": 1}\n'
+    assert bytes_path.read_bytes() == b'\x89PNG\x00'
+    # nothing temporary is left next to them
+    assert sorted(os.listdir(tmp_path / 'new')) == ['panel.png', 'report.json']

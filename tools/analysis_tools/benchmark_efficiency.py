@@ -50,7 +50,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
-from mmseg_edc.io import write_atomically
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
 from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
                                         input_channel_count, interleaved_rounds,
@@ -205,10 +205,7 @@ def main(argv=None):
     print(text)
     print('\n'.join(summary_lines(results)), file=sys.stderr)
     if args.out:
-        def write(temporary):
-            with open(temporary, 'w') as f:
-                f.write(text + '\n')
-        write_atomically(args.out, write)
+        write_file_atomically(args.out, text + '\n')
     return report
 
 

@@ -40,6 +40,7 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
 from mmseg_edc.apis.windows import plan_window_rows
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import USER_ERROR_STATUS, add_debug_flag, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -225,8 +226,7 @@ def main(argv=None):
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text + '\n')
+        write_file_atomically(args.out, text + '\n')
     return report
 
 

@@ -26,6 +26,7 @@ import os.path as osp
 from mmseg_edc.experiments import (MODEL_RECIPES, REPORTED_METRICS, StepRunner,
                                    paired_difference, summarise)
 from mmseg_edc.experiments.steps import ensure_generated_benchmark
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
 
 #: Metrics whose paired differences the table reports (``heavy.``: on the heavy-cloud
@@ -190,11 +191,8 @@ def main(argv=None):
     text = markdown(report)
     print(text)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
-            f.write(text)
+        write_file_atomically(args.out, json.dumps(report, indent=2))
+        write_file_atomically(osp.splitext(args.out)[0] + '.md', text)
 
 
 if __name__ == '__main__':

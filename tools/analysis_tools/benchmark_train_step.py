@@ -36,6 +36,7 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
 from mmseg_edc.utils.efficiency import (interleaved_rounds, machine_settings,
                                         paired_ratios, spread)
@@ -129,9 +130,7 @@ def main(argv=None):
         print(f"{result['config']}: {seconds['median']:.3f} s/iter "
               f"({seconds['min']:.3f}-{seconds['max']:.3f})", file=sys.stderr)
     if args.out:
-        with open(args.out + '.part', 'w') as f:
-            f.write(text + '\n')
-        os.replace(args.out + '.part', args.out)
+        write_file_atomically(args.out, text + '\n')
 
 
 if __name__ == '__main__':

@@ -25,7 +25,7 @@ from mmengine.runner import Runner
 
 from mmseg_edc.apis import init_optical_sar_model
 from mmseg_edc.evaluation.reliability_diagnostics import ReliabilityAUC
-from mmseg_edc.io import write_atomically
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
 
 
@@ -59,13 +59,6 @@ def map_panel(reliability, cloud_mask):
     return np.concatenate(row, axis=1)
 
 
-def write_bytes(path, content):
-    def write(tmp):
-        with open(tmp, 'wb') as f:
-            f.write(content)
-    write_atomically(path, write)
-
-
 def main(argv=None):
     args = parse_args(argv)
     model = init_optical_sar_model(args.config, args.checkpoint,
@@ -94,10 +87,10 @@ def main(argv=None):
     print(json.dumps(report, indent=2))
     if args.out:
         folder = osp.dirname(osp.abspath(args.out))
-        write_bytes(args.out, json.dumps(report, indent=2).encode())
+        write_file_atomically(args.out, json.dumps(report, indent=2))
         for key, panel in panels:
-            write_bytes(osp.join(folder, f'reliability_{key}.png'),
-                        cv2.imencode('.png', panel)[1].tobytes())
+            write_file_atomically(osp.join(folder, f'reliability_{key}.png'),
+                                  cv2.imencode('.png', panel)[1].tobytes())
     return report
 
 

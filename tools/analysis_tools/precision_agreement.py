@@ -19,7 +19,6 @@ Example (EDC-base with random weights on the generated benchmark's test tiles)::
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 import torch
@@ -31,6 +30,7 @@ from mmseg.registry import DATASETS
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
 from mmseg_edc.utils.efficiency import autocast_context, machine_settings
 from mmseg_edc.utils.module_scopes import ModuleScopes
@@ -126,9 +126,7 @@ def main(argv=None):
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
-        with open(args.out + '.part', 'w') as f:
-            f.write(text + '\n')
-        os.replace(args.out + '.part', args.out)
+        write_file_atomically(args.out, text + '\n')
 
 
 if __name__ == '__main__':

@@ -26,7 +26,6 @@ Example (EDC-base at 256 x 256, batch 8)::
 """
 import argparse
 import json
-import os
 import os.path as osp
 import time
 from collections import defaultdict
@@ -38,6 +37,7 @@ from mmengine.runner import load_checkpoint
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
+from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
 from mmseg_edc.utils.efficiency import (autocast_context, input_channel_count,
                                         machine_settings)
@@ -179,13 +179,9 @@ def main(argv=None):
             report['modules'], ['name', 'type', 'total_ms', 'share'], args.rows)])
     print(text)
     if args.out_dir:
-        os.makedirs(args.out_dir, exist_ok=True)
         for name, content in (('profile.json', json.dumps(report, indent=1) + '\n'),
                               ('profile.txt', text + '\n')):
-            path = osp.join(args.out_dir, name)
-            with open(path + '.part', 'w') as f:
-                f.write(content)
-            os.replace(path + '.part', path)
+            write_file_atomically(osp.join(args.out_dir, name), content)
 
 
 if __name__ == '__main__':
