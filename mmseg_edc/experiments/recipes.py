@@ -3,7 +3,9 @@
 A recipe is the chain of configs one model needs: a reference trains one config; EDC
 trains its teacher, then the student, whose ``model.teacher.checkpoint`` is set to the
 teacher's work dir. The last config of a chain is the one tested. Configs are given by
-their packaged names (``mmseg-edc configs`` lists them).
+their packaged names (``mmseg-edc configs`` lists them). ``edc-teacher`` tests EDC's
+teacher alone (on cloud-free optical input, as it is trained): its spread over seeds
+shows whether teacher training is stable.
 """
 SUFFIX = '_1xb8-400it_generated-m3mcr-160x160'
 TEACHER = 'edc-teacher_edc-small' + SUFFIX
@@ -33,7 +35,13 @@ MODEL_RECIPES = {
                        f'edc_edc-small-{name}' + SUFFIX)
        for name in OWN_TEACHER_ABLATIONS},
     'edc-no-teacher': ('edc_edc-small-no-teacher' + SUFFIX,),
+    'edc-teacher': (TEACHER,),
 }
+
+#: Configs some recipe trains as a student's teacher: their training keeps its
+#: validation (the score the student's ``min_val_miou`` reads) even when tested.
+TEACHER_CONFIGS = frozenset(config for chain in MODEL_RECIPES.values()
+                            for config in chain[:-1])
 
 #: Test metrics every table shows, in order (percent; PSNR in dB).
 REPORTED_METRICS = ('mIoU', 'aAcc', 'mAcc', 'FWIoU', 'clear.mIoU', 'cloudy.mIoU',

@@ -6,13 +6,39 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import List, Optional, Sequence
+from typing import Collection, List, Optional, Sequence
 
+import torch
+from mmengine.config import Config
+
+from mmseg_edc.models.segmentors.frozen_teacher import (recorded_val_miou,
+                                                        resolve_teacher_checkpoint)
 from mmseg_edc.utils import Terminated
 from mmseg_edc.utils.packaged import config_path, resource_dir
 
 #: Written into a work dir when its training run finished; holds the seconds it took.
 DONE_MARKER = 'training_done.json'
+#: A failed teacher's k-th retry trains with ``randomness.seed + k * TEACHER_SEED_STEP``.
+TEACHER_SEED_STEP = 1000
+
+
+def teacher_floor(student: str) -> Optional[float]:
+    """The ``model.teacher.min_val_miou`` of a student config (packaged name), or None."""
+    teacher = Config.fromfile(config_path(student)).model.get('teacher') or {}
+    return teacher.get('min_val_miou')
+
+
+def marker_seconds(work_dir: str) -> float:
+    """Seconds a finished training took, from its :data:`DONE_MARKER`."""
+    with open(osp.join(work_dir, DONE_MARKER)) as f:
+        return json.load(f)['seconds']
+
+
+def teacher_score(work_dir: str) -> Optional[float]:
+    """The validation mIoU a teacher's checkpoint (as its student resolves it) records."""
+    checkpoint = torch.load(resolve_teacher_checkpoint(work_dir), map_location='cpu',
+                            weights_only=False)
+    return recorded_val_miou(checkpoint)
 
 
 def run_step(cmd: Sequence[str]) -> float:
@@ -94,18 +120,27 @@ class StepRunner:
         test_options (Sequence[str]): ``--cfg-options`` of every test run.
         tested_options (Sequence[str]): ``--cfg-options`` of the training of a chain's
             last config only (the one tested): e.g. no validation, since the test step
-            scores its last checkpoint, while a teacher keeps the validation its
-            student's ``min_val_miou`` reads.
+            scores its last checkpoint.
+        teachers (Collection[str]): configs trained as teachers in some chain; they
+            never get ``tested_options`` (a teacher keeps the validation its student's
+            ``min_val_miou`` reads, also when a chain tests the teacher itself, since
+            its work dir is shared with the students' chains).
+        teacher_retries (int): how often a teacher whose validation mIoU is below its
+            student's ``model.teacher.min_val_miou`` is trained again with another
+            seed (:meth:`train_teacher`).
         debug (bool): pass ``--debug`` to the tools.
     """
 
     def __init__(self, work_root: str, train_options: Sequence[str] = (),
                  test_options: Sequence[str] = (), tested_options: Sequence[str] = (),
+                 teachers: Collection[str] = (), teacher_retries: int = 2,
                  debug: bool = False):
         self.work_root = work_root
         self.train_options = list(train_options)
         self.test_options = list(test_options)
         self.tested_options = list(tested_options)
+        self.teachers = frozenset(teachers)
+        self.teacher_retries = teacher_retries
         self.debug = ['--debug'] if debug else []
 
     def work_dir(self, config: str) -> str:
@@ -115,27 +150,61 @@ class StepRunner:
               extra_options: Sequence[str] = ()) -> float:
         """Train ``config`` (a packaged name) unless done; the seconds training took."""
         work_dir = self.work_dir(config)
-        marker = osp.join(work_dir, DONE_MARKER)
-        if osp.isfile(marker):
-            with open(marker) as f:
-                return json.load(f)['seconds']
+        if osp.isfile(osp.join(work_dir, DONE_MARKER)):
+            return marker_seconds(work_dir)
         options = list(self.train_options) + list(extra_options)
         if teacher_work_dir is not None:
             options.append(f'model.teacher.checkpoint={teacher_work_dir}')
         seconds = run_step([*tool('train.py'), config_path(config), '--work-dir', work_dir,
                             '--resume-or-start', *self.debug, '--cfg-options', *options])
-        with open(marker, 'w') as f:
+        with open(osp.join(work_dir, DONE_MARKER), 'w') as f:
             json.dump(dict(seconds=round(seconds, 1)), f)
         return seconds
 
     def train_chain(self, configs: Sequence[str]) -> float:
-        """Train every config of a recipe in order; total training seconds."""
+        """Train every config of a recipe in order; total training seconds (a
+        teacher's failed attempts included)."""
         seconds, teacher = 0.0, None
         for index, config in enumerate(configs):
-            last = index == len(configs) - 1
-            seconds += self.train(config, teacher, self.tested_options if last else ())
+            if index < len(configs) - 1:
+                seconds += self.train_teacher(config, teacher_floor(configs[index + 1]))
+            else:
+                tested = config not in self.teachers
+                seconds += self.train(config, teacher,
+                                      self.tested_options if tested else ())
             teacher = self.work_dir(config)
         return seconds
+
+    def train_teacher(self, config: str, floor: Optional[float]) -> float:
+        """Train a teacher; while its recorded validation mIoU is below its student's
+        ``floor``, keep the failed run as ``<work dir>_failed<k>`` and train again with
+        ``randomness.seed`` moved by ``k * TEACHER_SEED_STEP``, at most
+        ``teacher_retries`` times (docs/design.md §6.10). A resumed chain counts the
+        failed runs already kept. Returns the seconds of every attempt."""
+        work_dir = self.work_dir(config)
+        failures = sorted(glob.glob(f'{work_dir}_failed*'))
+        seconds = sum(marker_seconds(failed) for failed in failures)
+        while True:
+            attempt = len(failures)
+            seed = self.seed(config) + TEACHER_SEED_STEP * attempt
+            seconds += self.train(config, extra_options=[f'randomness.seed={seed}'])
+            if floor is None:
+                return seconds
+            score = teacher_score(work_dir)
+            if score is None or score >= floor or attempt >= self.teacher_retries:
+                return seconds
+            failures.append(f'{work_dir}_failed{attempt + 1}')
+            print(f'teacher {config} (randomness.seed={seed}): validation mIoU '
+                  f'{score:.2f} below its student\'s floor {floor}; kept as '
+                  f'{failures[-1]}, training it again with another seed', flush=True)
+            os.replace(work_dir, failures[-1])
+
+    def seed(self, config: str) -> int:
+        """The training seed of ``config`` under this runner's options."""
+        for option in reversed(self.train_options):
+            if option.startswith('randomness.seed='):
+                return int(option.split('=', 1)[1])
+        return int(Config.fromfile(config_path(config)).get('randomness', {}).get('seed', 0))
 
     def test(self, config: str, extra_options: Sequence[str] = (),
              show_dir: Optional[str] = None, tag: str = 'test') -> dict:

@@ -1,7 +1,7 @@
 """Every model recipe names packaged configs, teacher before student."""
 from mmengine.config import Config
 
-from mmseg_edc.experiments import MODEL_RECIPES
+from mmseg_edc.experiments import MODEL_RECIPES, TEACHER_CONFIGS
 from mmseg_edc.utils.packaged import config_path
 
 
@@ -15,3 +15,9 @@ def test_recipes_resolve_and_students_follow_their_teacher():
             assert teacher['config'].endswith(configs[0] + '.py'), name
         else:
             assert teacher is None, name
+
+
+def test_teacher_configs_are_the_configs_trained_before_a_student():
+    assert TEACHER_CONFIGS == {configs[0] for configs in MODEL_RECIPES.values()
+                               if len(configs) == 2}
+    assert MODEL_RECIPES['edc-teacher'] == MODEL_RECIPES['edc'][:1]

@@ -33,3 +33,77 @@ def test_a_finished_training_is_not_run_again(tmp_path, monkeypatch):
     metrics = runner.test(REFERENCE)
     assert 0 <= metrics['mIoU'] <= 100 and 'cloudy.mIoU' in metrics
     assert osp.isdir(osp.join(work_dir, 'test'))
+
+
+def test_a_teacher_keeps_its_validation_even_where_a_chain_tests_it(tmp_path, monkeypatch):
+    """The student's teacher floor reads the validation score its teacher's training
+    recorded, so ``tested_options`` (validation off) never reach a teacher's training."""
+    trained = []
+
+    def record(self, config, teacher_work_dir=None, extra_options=()):
+        trained.append((config, teacher_work_dir, list(extra_options)))
+        return 1.0
+
+    from mmseg_edc.experiments import steps
+    monkeypatch.setattr(StepRunner, 'train', record)
+    monkeypatch.setattr(steps, 'teacher_floor', lambda student: None)
+    runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
+                        tested_options=['train_cfg.val_interval=1000000'],
+                        teachers={'teacher'})
+    assert runner.train_chain(['teacher', 'student']) == 2.0
+    assert runner.train_chain(['teacher']) == 1.0
+    assert runner.train_chain([REFERENCE]) == 1.0
+    assert trained == [
+        ('teacher', None, ['randomness.seed=0']),
+        ('student', runner.work_dir('teacher'), ['train_cfg.val_interval=1000000']),
+        ('teacher', None, []),
+        (REFERENCE, None, ['train_cfg.val_interval=1000000'])]
+
+
+def test_a_teacher_below_its_students_floor_is_trained_again_with_another_seed(
+        tmp_path, monkeypatch):
+    """Scores 62.7 then 88.0 against a floor of 80: the first run is kept aside as
+    ``_failed1``, the second trains with seed 5 + 1000; a resumed chain counts the kept
+    failure (its seconds too) and trains nothing."""
+    from mmseg_edc.experiments import steps
+    scores = iter([62.7, 88.0])
+    trained = []
+
+    def fake_train(self, config, teacher_work_dir=None, extra_options=()):
+        work_dir = self.work_dir(config)
+        if osp.isfile(osp.join(work_dir, DONE_MARKER)):
+            return steps.marker_seconds(work_dir)
+        trained.append((config, list(extra_options)))
+        os.makedirs(work_dir)
+        with open(osp.join(work_dir, DONE_MARKER), 'w') as f:
+            json.dump(dict(seconds=10.0), f)
+        return 10.0
+
+    monkeypatch.setattr(StepRunner, 'train', fake_train)
+    monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: next(scores))
+    runner = StepRunner(str(tmp_path), train_options=['randomness.seed=5'])
+    assert runner.train_teacher('teacher', floor=80.0) == 20.0
+    assert trained == [('teacher', ['randomness.seed=5']),
+                       ('teacher', ['randomness.seed=1005'])]
+    assert osp.isdir(runner.work_dir('teacher') + '_failed1')
+
+    monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: 88.0)
+    assert runner.train_teacher('teacher', floor=80.0) == 20.0
+    assert len(trained) == 2
+
+
+def test_teacher_retries_are_bounded_and_need_a_floor(tmp_path, monkeypatch):
+    from mmseg_edc.experiments import steps
+    calls = []
+    monkeypatch.setattr(StepRunner, 'train',
+                        lambda self, config, teacher_work_dir=None, extra_options=():
+                        calls.append(extra_options) or os.makedirs(self.work_dir(config))
+                        or 1.0)
+    monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: 50.0)
+    runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
+                        teacher_retries=1)
+    assert runner.train_teacher('teacher', floor=80.0) == 2.0     # one retry, then stop
+    assert calls == [['randomness.seed=0'], ['randomness.seed=1000']]
+    calls.clear()
+    assert runner.train_teacher('other', floor=None) == 1.0       # no floor: no check
+    assert len(calls) == 1

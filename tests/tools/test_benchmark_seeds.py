@@ -18,6 +18,7 @@ def write_ledger(path):
         for (model, seed), value in cloudy.items():
             f.write(json.dumps(dict(model=model, data_seed=0, seed=seed,
                                     train_seconds=100.0 + seed,
+                                    failed_teachers=int(model == 'edc' and seed == 1),
                                     metrics={'mIoU': value + 5, 'clear.mIoU': value + 10,
                                              'cloudy.mIoU': value})) + '\n')
 
@@ -32,11 +33,12 @@ def test_table_from_a_ledger(seeds_tool, tmp_path):
     edc, fusion = report['models']['edc'], report['models']['early-fusion']
     assert edc['metrics']['cloudy.mIoU']['mean'] == 79.0 and edc['versus_baseline'] == {}
     assert fusion['train_seconds']['mean'] == 101.0           # 100, 101, 102
+    assert (edc['failed_teachers'], fusion['failed_teachers']) == (1, 0)
     diff = fusion['versus_baseline']['cloudy.mIoU']
     # early fusion - EDC per seed: -2, -1, -3 -> mean -2, sd 1, n 3
     assert diff['mean'] == -2.0 and diff['std'] == 1.0 and diff['n'] == 3
     text = seeds_tool.markdown(report)
-    assert '| early-fusion | 3 | 101 |' in text
+    assert '| early-fusion | 3 | 0 | 101 |' in text and '| edc | 3 | 1 | 101 |' in text
     assert '-2.00 [-4.48, +0.48] (not separated)' in text
 
 

@@ -7,7 +7,12 @@ seed, and tests the last checkpoint on the test split (validation during trainin
 off: no model selection touches the test split). Runs are resumable: a finished run's
 result is kept in ``<work-dir>/results.jsonl`` and not run again; an interrupted
 training continues from its last checkpoint. Teachers are shared by the recipes of one
-(data seed, seed).
+(data seed, seed); a teacher whose validation mIoU falls below its student's
+``min_val_miou`` is kept aside and trained again with another seed (at most twice,
+:meth:`StepRunner.train_teacher`): the table counts those failed teachers and their
+training time. ``edc-teacher`` tests the teacher alone; run it before ``edc`` for the
+same seeds to see every first attempt, failures included (afterwards it finds the
+retrained teacher).
 
 Example (the README's table)::
 
@@ -19,12 +24,13 @@ Example (the README's table)::
 Writes the table as JSON (``--out``) and Markdown (same name, ``.md``).
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
 
-from mmseg_edc.experiments import (MODEL_RECIPES, REPORTED_METRICS, StepRunner,
-                                   paired_difference, summarise)
+from mmseg_edc.experiments import (MODEL_RECIPES, REPORTED_METRICS, TEACHER_CONFIGS,
+                                   StepRunner, paired_difference, summarise)
 from mmseg_edc.experiments.steps import ensure_generated_benchmark
 from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
@@ -107,7 +113,8 @@ def run_all(args):
                 osp.join(args.work_dir, f'data{data_seed}', f'seed{seed}'),
                 train_options=data_options + [f'randomness.seed={seed}'],
                 test_options=data_options,
-                tested_options=['train_cfg.val_interval=1000000'], debug=args.debug)
+                tested_options=['train_cfg.val_interval=1000000'],
+                teachers=TEACHER_CONFIGS, debug=args.debug)
             for model in args.models:
                 run = results.get((model, data_seed, seed))
                 if run is not None and (not args.heavy_cloud_test or run['heavy']):
@@ -115,8 +122,11 @@ def run_all(args):
                 configs = MODEL_RECIPES[model]
                 if run is None:
                     seconds = runner.train_chain(configs)
+                    failed = [len(glob.glob(runner.work_dir(c) + '_failed*'))
+                              for c in configs[:-1]]
                     run = dict(model=model, data_seed=data_seed, seed=seed,
                                train_seconds=round(seconds, 1), heavy=False,
+                               failed_teachers=sum(failed),
                                metrics=kept(runner.test(configs[-1])))
                 if args.heavy_cloud_test:
                     heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[
@@ -144,6 +154,7 @@ def table(results, args):
                 if m == args.baseline}
         rows[model] = dict(
             runs=len(runs),
+            failed_teachers=sum(r.get('failed_teachers', 0) for r in runs.values()),
             train_seconds=summarise([r['train_seconds'] for r in runs.values()]),
             metrics={k: summarise([r['metrics'][k] for r in runs.values()
                                    if k in r['metrics']]) for k in metrics},
@@ -174,11 +185,12 @@ def markdown(report):
 
     shown = [m for m in REPORTED_METRICS if m in ('mIoU', 'clear.mIoU', 'cloudy.mIoU',
                                                   'cr/PSNR')]
-    header = (['model', 'runs', 'train s'] + shown
+    header = (['model', 'runs', 'failed teachers', 'train s'] + shown
               + [f'Δ {m} vs {report["baseline"]} (95 % CI)' for m in COMPARED_METRICS])
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for model, row in report['models'].items():
-        cells = [model, str(row['runs']), f'{row["train_seconds"]["mean"]:.0f}']
+        cells = [model, str(row['runs']), str(row['failed_teachers']),
+                 f'{row["train_seconds"]["mean"]:.0f}']
         cells += [cell(row['metrics'].get(m)) for m in shown]
         cells += [difference(row['versus_baseline'].get(m)) for m in COMPARED_METRICS]
         lines.append('| ' + ' | '.join(cells) + ' |')
