@@ -7,6 +7,9 @@ replaced by the mean of the finite values of the same band in the same tile
 no finite value at all, so they never reach the network or the loss. Nodata
 values that are finite (0 in PlanetScope tiles) are kept as stored.
 """
+import copy
+import os
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
@@ -104,11 +107,18 @@ class LoadOpticalSARTile(BaseTransform):
         cloud_mask_threshold (float, optional): cloud where the stored mask value is
             above it, for masks of probabilities or fractions; None (default)
             requires binary masks (0/1, False/True, or 0/255 in 8-bit files).
+        cache (bool): keep every loaded sample in memory (per process, so per
+            dataloader worker) and hand out copies: a sample is read, checked and
+            resampled once per process instead of once per epoch. The key holds each
+            file's path, size and modification time, so a changed file is read again.
+            For small training sets that fit in memory (the generated benchmark:
+            about 1.7 MB per 300 x 300 M3M-CR sample); off by default.
     """
 
-    def __init__(self, bands, cloud_mask_threshold=None):
+    def __init__(self, bands, cloud_mask_threshold=None, cache=False):
         self.bands = BandLayout.from_config(bands, 'LoadOpticalSARTile.bands')
         self.cloud_mask_threshold = cloud_mask_threshold
+        self.cache = {} if cache else None
 
     def expected_bands(self, path_key):
         """Band count the file of a data-info path key must have."""
@@ -129,6 +139,22 @@ class LoadOpticalSARTile(BaseTransform):
                             same_grid=path_key in ON_OPTICAL_GRID)
 
     def transform(self, results):
+        if self.cache is None:
+            return self.load(results)
+        key = tuple((path_key, results[path_key], os.stat(results[path_key]).st_size,
+                     os.stat(results[path_key]).st_mtime_ns)
+                    for path_key in LOADED_FIELDS if results.get(path_key))
+        if key not in self.cache:
+            before = dict(results)
+            loaded = self.load(results)
+            # what loading set: new keys and keys given a new value (seg_fields, ...)
+            self.cache[key] = {k: v for k, v in loaded.items()
+                               if k not in before or before[k] is not v}
+        results.update(copy.deepcopy(self.cache[key]))
+        return results
+
+    def load(self, results):
+        """Read, check and grid every modality of ``results`` (see the class)."""
         key = results.get('sample_key')
         img, img_header = self._read_image(results, 'img_path')
         sar, sar_header = self._read_image(results, 'sar_path')
@@ -166,7 +192,8 @@ class LoadOpticalSARTile(BaseTransform):
 
     def __repr__(self):
         return (f'{self.__class__.__name__}(bands={self.bands.as_dict()}, '
-                f'cloud_mask_threshold={self.cloud_mask_threshold})')
+                f'cloud_mask_threshold={self.cloud_mask_threshold}, '
+                f'cache={self.cache is not None})')
 
 
 

@@ -258,3 +258,29 @@ def test_cloud_mask_of_probabilities_needs_a_threshold(tmp_path, geotiff_writer)
     # column j holds j / 29, above 0.5 from j = 15 (15 / 29 = 0.517; 14 / 29 = 0.483)
     np.testing.assert_array_equal(out['cloud_mask'][0], (np.arange(30) >= 15))
     assert out['cloud_mask'].dtype == np.uint8
+
+
+def test_cached_loading_reads_once_hands_out_copies_and_sees_changed_files(
+        tmp_path, geotiff_writer, monkeypatch):
+    import mmseg_edc.datasets.transforms.loading as loading
+    info = _tiny_sample(tmp_path, geotiff_writer)
+    reads = []
+    real_read = loading.read_raster
+    monkeypatch.setattr(loading, 'read_raster',
+                        lambda path, **kw: reads.append(path) or real_read(path, **kw))
+    plain = LoadOpticalSARTile(BANDS)(dict(info, seg_fields=[]))
+    cached = LoadOpticalSARTile(BANDS, cache=True)
+    first = cached(dict(info, seg_fields=[]))
+    assert len(reads) == 2 * 4                  # cloudy, SAR, clear, label: once each
+    for key in ('img', 'sar', 'clear_img', 'gt_seg_map'):
+        np.testing.assert_array_equal(first[key], plain[key])
+    assert first['seg_fields'] == plain['seg_fields'] == ['gt_seg_map']
+    first['img'][:] = 0                          # a transform writing into its copy
+    second = cached(dict(info, seg_fields=[]))
+    assert len(reads) == 8                       # nothing read again
+    np.testing.assert_array_equal(second['img'], plain['img'])
+    assert second['seg_fields'] == ['gt_seg_map'] and second['ori_shape'] == (9, 9)
+    geotiff_writer(tmp_path / 'cloudy.tif', np.full((30, 30, 4), 7, np.uint16))
+    third = cached(dict(info, seg_fields=[]))    # the file changed: read again
+    assert len(reads) == 12 and third['img'].max() == 7
+    assert 'cache=True' in repr(cached)
