@@ -67,3 +67,14 @@ def test_the_band_check_catches_a_child_that_overrides_only_the_root_value(tmp_p
     declared = band_declarations(Config.fromfile(str(child)))
     assert declared['bands'] == dict(optical=13, sar=2)
     assert declared['model.bands'] != declared['bands']
+
+
+def test_the_generated_benchmark_trains_with_the_m3mcr_pipeline_plus_the_tile_cache():
+    """generated_m3mcr.py restates the M3M-CR training pipeline only to cache tiles: it
+    may not drift from it otherwise."""
+    base = osp.join(ROOT, 'configs', '_base_', 'datasets')
+    m3mcr = Config.fromfile(osp.join(base, 'm3mcr.py')).train_dataloader.dataset.pipeline
+    generated = Config.fromfile(
+        osp.join(base, 'generated_m3mcr.py')).train_dataloader.dataset.pipeline
+    assert generated[0] == dict(m3mcr[0], cache=True)
+    assert generated[1:] == m3mcr[1:]
