@@ -41,8 +41,9 @@ def paired_difference(values: Mapping, baseline: Mapping,
     summary = summarise(differences)
     low = high = None
     if summary['n'] > 1:
-        half = stats.t.ppf((1 + confidence) / 2, summary['n'] - 1) * summary['std'] / \
-            math.sqrt(summary['n'])
+        half = float(stats.t.ppf((1 + confidence) / 2, summary['n'] - 1)) * \
+            summary['std'] / math.sqrt(summary['n'])
+        # plain floats: the report is written as JSON (numpy scalars are not)
         low, high = summary['mean'] - half, summary['mean'] + half
     return dict(n=summary['n'], mean=summary['mean'], std=summary['std'], ci_low=low,
                 ci_high=high, separated=low is not None and (low > 0 or high < 0))

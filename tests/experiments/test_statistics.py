@@ -30,3 +30,12 @@ def test_paired_difference_and_its_t_interval():
     one = paired_difference({0: 3.0}, {0: 1.0})
     assert one['mean'] == 2.0 and one['ci_low'] is None and not one['separated']
     assert paired_difference({0: 1.0}, {1: 1.0}) is None
+
+
+def test_the_difference_is_plain_json():
+    """The seed table is written as JSON: no numpy scalars (a numpy bool ended the
+    first real table run)."""
+    import json
+    diff = paired_difference({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
+    assert type(diff['separated']) is bool and type(diff['ci_low']) is float
+    assert json.loads(json.dumps(diff)) == diff
