@@ -1,4 +1,5 @@
 """Train and test chains of configs through the tools, as subprocesses, resumably."""
+import argparse
 import glob
 import json
 import os
@@ -9,7 +10,7 @@ import time
 from typing import Collection, List, Optional, Sequence
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmseg_edc.models.segmentors.frozen_teacher import (recorded_val_miou,
                                                         resolve_teacher_checkpoint)
@@ -22,9 +23,15 @@ DONE_MARKER = 'training_done.json'
 TEACHER_SEED_STEP = 1000
 
 
-def teacher_floor(student: str) -> Optional[float]:
-    """The ``model.teacher.min_val_miou`` of a student config (packaged name), or None."""
-    teacher = Config.fromfile(config_path(student)).model.get('teacher') or {}
+def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
+    """The ``model.teacher.min_val_miou`` of a student config (packaged name) under
+    ``--cfg-options``-style ``options`` (``key=value`` strings), or None."""
+    cfg = Config.fromfile(config_path(student))
+    if options:
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--options', nargs='+', action=DictAction)
+        cfg.merge_from_dict(parser.parse_args(['--options', *options]).options)
+    teacher = cfg.model.get('teacher') or {}
     return teacher.get('min_val_miou')
 
 
@@ -167,7 +174,8 @@ class StepRunner:
         seconds, teacher = 0.0, None
         for index, config in enumerate(configs):
             if index < len(configs) - 1:
-                seconds += self.train_teacher(config, teacher_floor(configs[index + 1]))
+                floor = teacher_floor(configs[index + 1], self.train_options)
+                seconds += self.train_teacher(config, floor)
             else:
                 tested = config not in self.teachers
                 seconds += self.train(config, teacher,

@@ -46,7 +46,7 @@ def test_a_teacher_keeps_its_validation_even_where_a_chain_tests_it(tmp_path, mo
 
     from mmseg_edc.experiments import steps
     monkeypatch.setattr(StepRunner, 'train', record)
-    monkeypatch.setattr(steps, 'teacher_floor', lambda student: None)
+    monkeypatch.setattr(steps, 'teacher_floor', lambda student, options=(): None)
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
                         tested_options=['train_cfg.val_interval=1000000'],
                         teachers={'teacher'})
@@ -107,3 +107,12 @@ def test_teacher_retries_are_bounded_and_need_a_floor(tmp_path, monkeypatch):
     calls.clear()
     assert runner.train_teacher('other', floor=None) == 1.0       # no floor: no check
     assert len(calls) == 1
+
+
+def test_the_teacher_floor_follows_the_cfg_options():
+    from mmseg_edc.experiments.steps import teacher_floor
+    student = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
+    assert teacher_floor(student) == 80.0                       # the config's floor
+    assert teacher_floor(student, ['randomness.seed=3']) == 80.0
+    assert teacher_floor(student, ['model.teacher.min_val_miou=None']) is None
+    assert teacher_floor(student, ['model.teacher.min_val_miou=60']) == 60
