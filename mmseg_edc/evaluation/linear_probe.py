@@ -5,12 +5,22 @@ of a feature (``N x C``) and scored on the other half; its per-class IoU says wh
 classes a linear read-out of that feature can still tell apart. Comparing the probes of
 successive layers shows where a network loses a class (docs/design.md §6.10).
 """
-from typing import List
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmseg.evaluation import IoUMetric
 from torch import Tensor
+
+
+def probe_split(count: int, seed: int = 0, max_train_pixels: Optional[int] = None
+                ) -> Tuple[Tensor, Tensor]:
+    """The random split of ``count`` pixels a probe uses: indices that fit it (the first
+    half, at most ``max_train_pixels``) and indices that score it (the second half)."""
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed))
+    half = count // 2
+    return order[:half if max_train_pixels is None else min(half, max_train_pixels)], \
+        order[half:]
 
 
 def linear_probe_iou(features: Tensor, labels: Tensor, num_classes: int, *,
@@ -29,7 +39,7 @@ def linear_probe_iou(features: Tensor, labels: Tensor, num_classes: int, *,
         num_classes (int): number of classes.
         max_train_pixels (int): at most this many pixels fit the probe (the rest of the
             first half is dropped); the second half scores it.
-        seed (int): seed of the random split.
+        seed (int): seed of the random split (:func:`probe_split`).
         max_iter (int): L-BFGS iterations.
         weight_decay (float): L2 penalty on the weights.
 
@@ -42,10 +52,7 @@ def linear_probe_iou(features: Tensor, labels: Tensor, num_classes: int, *,
                          f'{tuple(features.shape)} and {tuple(labels.shape)}')
     if len(labels) < 2:
         raise ValueError(f'linear_probe_iou: need at least 2 pixels, got {len(labels)}')
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(labels), generator=generator)
-    half = len(labels) // 2
-    fit, scored = order[:min(half, max_train_pixels)], order[half:]
+    fit, scored = probe_split(len(labels), seed, max_train_pixels)
     features = features.float()
     mean, std = features[fit].mean(0), features[fit].std(0) + 1e-6
     features = (features - mean) / std

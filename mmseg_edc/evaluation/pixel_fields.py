@@ -41,3 +41,24 @@ def cloud_mask_to_grid(mask: torch.Tensor, shape: Tuple[int, int]) -> torch.Tens
         mask = F.interpolate(mask[None, None].float(), size=tuple(shape),
                              mode='nearest')[0, 0]
     return mask != 0
+
+
+def label_window_side(metainfo: dict, crop: int) -> int:
+    """Side of the label-grid window under the top-left ``crop x crop`` input window
+    of a sample whose ``img_shape`` is the input grid and ``ori_shape`` the label grid.
+
+    Raises:
+        ValueError: the window exceeds the input, or does not cover whole label pixels
+            (naming the sample).
+    """
+    image_side, label_side = metainfo['img_shape'][0], metainfo['ori_shape'][0]
+    name = sample_name(metainfo)
+    if crop > min(metainfo['img_shape']):
+        raise ValueError(f'sample {name}: --crop {crop} exceeds its input size '
+                         f'{tuple(metainfo["img_shape"])}')
+    labels = crop * label_side / image_side
+    if abs(labels - round(labels)) > 1e-6:
+        raise ValueError(f'sample {name}: --crop {crop} input pixels cover '
+                         f'{labels:.3f} label pixels (input {image_side}, label grid '
+                         f'{label_side}); choose a crop covering whole label pixels')
+    return round(labels)

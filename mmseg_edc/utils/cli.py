@@ -1,5 +1,7 @@
 """What the command-line tools share: how they end on errors and signals
-(:func:`run_tool`), and the runner tools' flags and config loading.
+(:func:`run_tool`), the runner tools' flags and config loading, and what the
+model-diagnosis tools share (:func:`add_diagnosis_args`, :func:`split_loader`,
+:func:`report_json`).
 
 Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
 (:func:`add_debug_flag`):
@@ -14,6 +16,7 @@ Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
   shell reports for a process ended by SIGTERM).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import signal
@@ -22,6 +25,10 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from ..io import write_file_atomically
+from .packaged import config_argument
 
 #: Exit status after a known user error: argparse's for a bad command line (Python
 #: exits with 1 after an uncaught exception, so a caller can tell bad input from a bug).
@@ -114,6 +121,35 @@ def add_runner_args(parser):
                         help='job launcher (torchrun sets pytorch)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return add_debug_flag(parser)
+
+
+def add_diagnosis_args(parser, model_help, checkpoint_help, out_help='JSON to write'):
+    """Add what every model-diagnosis tool takes: the config, a checkpoint, the split
+    to read, the report to write, config overrides and ``--debug``."""
+    parser.add_argument('config', type=config_argument,
+                        help=f'config file or packaged config name ({model_help})')
+    parser.add_argument('checkpoint', help=checkpoint_help)
+    parser.add_argument('--split', choices=['val', 'test'], default='val',
+                        help='the dataloader to read (default: val)')
+    parser.add_argument('--out', help=out_help)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries')
+    return add_debug_flag(parser)
+
+
+def split_loader(cfg, split):
+    """The ``<split>_dataloader`` of ``cfg``, built to run in this process (no
+    workers): what the diagnosis tools iterate."""
+    return Runner.build_dataloader(dict(cfg[f'{split}_dataloader'], num_workers=0,
+                                        persistent_workers=False))
+
+
+def report_json(report, out=None):
+    """Print a tool's report as JSON and, with ``out``, write it there atomically."""
+    text = json.dumps(report, indent=2)
+    print(text)
+    if out:
+        write_file_atomically(out, text)
 
 
 def load_config(args):

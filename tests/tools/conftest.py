@@ -1,5 +1,6 @@
-"""Fixtures of the tool tests: a tiny generated benchmark, the ``--cfg-options`` that cut
-a shipped config to a short run on it, and tiny EDC configs that inherit shipped ones."""
+"""Fixtures of the tool tests: a tiny generated benchmark, untrained checkpoints of
+packaged configs, the ``--cfg-options`` that cut a shipped config to a short run on it,
+and tiny EDC configs that inherit shipped ones."""
 import os.path as osp
 
 import pytest
@@ -15,6 +16,24 @@ def tiny_benchmark(tmp_path_factory):
     root = tmp_path_factory.mktemp('generated') / 'm3mcr'
     generate_m3mcr_benchmark(str(root), num_train=4, num_val=1, num_test=2, seed=1)
     return str(root)
+
+
+@pytest.fixture
+def untrained_checkpoint(tmp_path):
+    """``make(config_name)``: a checkpoint of the packaged config's inference model with
+    its initial weights, written under ``tmp_path``; its path."""
+    from mmengine.config import Config
+    from mmengine.runner import save_checkpoint
+
+    from mmseg_edc.apis import build_inference_model
+    from mmseg_edc.utils.packaged import config_path
+
+    def make(config_name):
+        path = str(tmp_path / f'{config_name}.pth')
+        model = build_inference_model(Config.fromfile(config_path(config_name)).model)
+        save_checkpoint(dict(state_dict=model.state_dict()), path)
+        return path
+    return make
 
 
 @pytest.fixture(scope='session')

@@ -1,25 +1,14 @@
 """tools/analysis_tools/diagnose_distillation.py on a generated validation split."""
 import json
 
-from mmengine.config import Config
-from mmengine.runner import save_checkpoint
-
-from mmseg_edc.apis import build_inference_model
-from mmseg_edc.synthesis import generate_m3mcr_benchmark
-from mmseg_edc.utils.packaged import config_path
-
 STUDENT = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
 TEACHER = 'edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160'
 
 
-def test_clear_and_cloudy_pixels_are_compared_apart(tool_runs, tmp_path):
-    data = str(tmp_path / 'data')
-    generate_m3mcr_benchmark(data, num_train=1, num_val=1, num_test=1, seed=4)
-    checkpoints = {}
-    for name in (STUDENT, TEACHER):
-        checkpoints[name] = str(tmp_path / f'{name}.pth')
-        model = build_inference_model(Config.fromfile(config_path(name)).model)
-        save_checkpoint(dict(state_dict=model.state_dict()), checkpoints[name])
+def test_clear_and_cloudy_pixels_are_compared_apart(tool_runs, tiny_benchmark,
+                                                    untrained_checkpoint, tmp_path):
+    data = tiny_benchmark
+    checkpoints = {name: untrained_checkpoint(name) for name in (STUDENT, TEACHER)}
     tool = tool_runs.load('tools/analysis_tools/diagnose_distillation.py')
     out = tmp_path / 'distillation.json'
     report = tool.main([STUDENT, checkpoints[STUDENT], '--out', str(out), '--cfg-options',

@@ -2,22 +2,14 @@
 import json
 
 import pytest
-from mmengine.config import Config
-from mmengine.runner import save_checkpoint
-
-from mmseg_edc.apis import build_inference_model
-from mmseg_edc.synthesis import generate_m3mcr_benchmark
-from mmseg_edc.utils.packaged import config_path
 
 TEACHER = 'edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160'
 
 
-def test_one_probe_per_decoder_block_and_the_models_own_iou(tool_runs, tmp_path):
-    data = str(tmp_path / 'data')
-    generate_m3mcr_benchmark(data, num_train=1, num_val=1, num_test=1, seed=4)
-    checkpoint = str(tmp_path / 'teacher.pth')
-    model = build_inference_model(Config.fromfile(config_path(TEACHER)).model)
-    save_checkpoint(dict(state_dict=model.state_dict()), checkpoint)
+def test_one_probe_per_decoder_block_and_the_models_own_iou(
+        tool_runs, tiny_benchmark, untrained_checkpoint, tmp_path):
+    data = tiny_benchmark
+    checkpoint = untrained_checkpoint(TEACHER)
     tool = tool_runs.load('tools/analysis_tools/probe_decoder.py')
     out = tmp_path / 'probe.json'
     options = ['--cfg-options', f'val_dataloader.dataset.data_root={data}']

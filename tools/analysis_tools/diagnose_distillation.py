@@ -16,38 +16,28 @@ Example::
         model.teacher.checkpoint=work_dirs/edc-teacher --out work_dirs/edc/distillation.json
 """
 import argparse
-import json
 from collections import defaultdict
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.config import Config
 
 from mmseg_edc.apis import init_optical_sar_model
-from mmseg_edc.io import write_file_atomically
+from mmseg_edc.evaluation.pixel_fields import cloud_mask_to_grid, label_window_side
 from mmseg_edc.models.segmentors.frozen_teacher import FrozenTeacher
-from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
-from mmseg_edc.utils.packaged import config_path
+from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loader
 
 REGIONS = ('clear', 'cloudy')
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', type=config_argument,
-                        help='config file or packaged config name (an EDC student with '
-                        'model.teacher)')
-    parser.add_argument('checkpoint', help='the student checkpoint')
-    parser.add_argument('--split', choices=['val', 'test'], default='val',
-                        help='the dataloader to read (default: val)')
+    add_diagnosis_args(parser, 'an EDC student with model.teacher; override its '
+                       'model.teacher.checkpoint with --cfg-options', 'the student checkpoint')
     parser.add_argument('--crop', type=int, default=160,
                         help='side of the top-left input window compared (default: 160, '
-                        'the training crop)')
-    parser.add_argument('--out', help='JSON to write')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries (model.teacher.checkpoint=...)')
-    return add_debug_flag(parser).parse_args(argv)
+                        'the training crop); it must cover whole label pixels')
+    return parser.parse_args(argv)
 
 
 def load_teacher(cfg: Config) -> FrozenTeacher:
@@ -72,7 +62,7 @@ class RegionStats:
         error = (student_feat - teacher_feat).pow(2).mean(1)
         agree = student_logits.argmax(1) == teacher_logits.argmax(1)
         grid = labels.shape[-2:]
-        cloudy_grid = F.interpolate(cloudy[:, None].float(), size=grid, mode='nearest')[:, 0] > 0
+        cloudy_grid = torch.stack([cloud_mask_to_grid(mask, grid) for mask in cloudy])
         labelled = labels < 255
         correct = {name: F.interpolate(logits, size=grid, mode='bilinear',
                                        align_corners=False).argmax(1) == labels
@@ -104,13 +94,12 @@ class RegionStats:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(config_path(args.config))
+    cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     student = init_optical_sar_model(cfg, args.checkpoint)
     teacher = load_teacher(cfg)
-    loader = Runner.build_dataloader(dict(cfg[f'{args.split}_dataloader'], num_workers=0,
-                                          persistent_workers=False))
+    loader = split_loader(cfg, args.split)
     stats = RegionStats()
     crop = args.crop
     with torch.no_grad():
@@ -128,16 +117,13 @@ def main(argv=None):
             teacher_logits = teacher.model.decode_head.cls_seg(teacher_feature)
             cloudy = torch.stack([s.gt_cloud_mask.data[0, :crop, :crop]
                                   for s in samples]) > 0
-            meta = samples[0].metainfo
-            label_side = round(crop * meta['ori_shape'][0] / meta['img_shape'][0])
+            label_side = label_window_side(samples[0].metainfo, crop)
             labels = torch.stack([s.gt_sem_seg.data[0, :label_side, :label_side]
                                   for s in samples])
             stats.update(feature, teacher_feature, logits, teacher_logits, cloudy, labels)
     report = dict(config=args.config, checkpoint=args.checkpoint, split=args.split,
                   crop=crop, teacher=teacher.loaded_from, **stats.compute())
-    print(json.dumps(report, indent=2))
-    if args.out:
-        write_file_atomically(args.out, json.dumps(report, indent=2))
+    report_json(report, args.out)
     return report
 
 

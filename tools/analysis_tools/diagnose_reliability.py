@@ -14,34 +14,25 @@ Example::
         --out work_dirs/edc/reliability.json --panels 4
 """
 import argparse
-import json
 import os.path as osp
 
 import cv2
 import numpy as np
 import torch
-from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmseg_edc.apis import init_optical_sar_model
 from mmseg_edc.evaluation.reliability_diagnostics import ReliabilityAUC
 from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loader
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', type=config_argument,
-                        help='config file or packaged config name (an EDC student)')
-    parser.add_argument('checkpoint', help='the student checkpoint')
-    parser.add_argument('--split', choices=['val', 'test'], default='val',
-                        help='the dataloader to read (default: val)')
+    add_diagnosis_args(parser, 'an EDC student', 'the student checkpoint',
+                       out_help='JSON to write (panels go next to it)')
     parser.add_argument('--panels', type=int, default=0,
                         help='write the maps of this many samples as PNGs')
-    parser.add_argument('--out', help='JSON to write (panels go next to it)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
-    return add_debug_flag(parser).parse_args(argv)
+    return parser.parse_args(argv)
 
 
 def map_panel(reliability, cloud_mask):
@@ -63,9 +54,7 @@ def main(argv=None):
     args = parse_args(argv)
     model = init_optical_sar_model(args.config, args.checkpoint,
                                    cfg_options=args.cfg_options)
-    loader_cfg = model.cfg[f'{args.split}_dataloader']
-    loader = Runner.build_dataloader(dict(loader_cfg, num_workers=0,
-                                          persistent_workers=False))
+    loader = split_loader(model.cfg, args.split)
     auc = ReliabilityAUC()
     panels = []
     with torch.no_grad():
@@ -84,10 +73,9 @@ def main(argv=None):
                         masks[i, 0].cpu().numpy())))
     report = dict(config=args.config, checkpoint=args.checkpoint, split=args.split,
                   samples=len(loader.dataset), roc_auc=auc.compute())
-    print(json.dumps(report, indent=2))
+    report_json(report, args.out)
     if args.out:
         folder = osp.dirname(osp.abspath(args.out))
-        write_file_atomically(args.out, json.dumps(report, indent=2))
         for key, panel in panels:
             write_file_atomically(osp.join(folder, f'reliability_{key}.png'),
                                   cv2.imencode('.png', panel)[1].tobytes())

@@ -17,54 +17,26 @@ Example::
         --out work_dirs/teacher/decoder_probe.json
 """
 import argparse
-import json
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from mmseg_edc.apis import init_optical_sar_model
-from mmseg_edc.evaluation.linear_probe import class_iou, linear_probe_iou
-from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+from mmseg_edc.evaluation.linear_probe import class_iou, linear_probe_iou, probe_split
+from mmseg_edc.evaluation.pixel_fields import label_window_side
+from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loader
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', type=config_argument,
-                        help='config file or packaged config name (an EDCSegmentor)')
-    parser.add_argument('checkpoint', help='the checkpoint to probe')
-    parser.add_argument('--split', choices=['val', 'test'], default='val',
-                        help='the dataloader to read (default: val)')
+    add_diagnosis_args(parser, 'an EDCSegmentor', 'the checkpoint to probe')
     parser.add_argument('--crop', type=int, default=150,
                         help='side of the top-left input window probed, in input pixels; '
                         'it must cover whole label pixels (default: 150, i.e. 45 label '
                         'pixels of a 300 px M3M-CR tile with a 90 px label grid)')
     parser.add_argument('--max-train-pixels', type=int, default=20000,
                         help='pixels fitting each probe (default: 20000)')
-    parser.add_argument('--out', help='JSON to write')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
-    return add_debug_flag(parser).parse_args(argv)
-
-
-def label_window(metainfo: dict, crop: int, sample_key: str) -> int:
-    """Side of the label-grid window under an input window of side ``crop``.
-
-    Raises:
-        ValueError: the window does not cover whole label pixels, or exceeds the tile.
-    """
-    image_side, label_side = metainfo['img_shape'][0], metainfo['ori_shape'][0]
-    if crop > min(metainfo['img_shape']):
-        raise ValueError(f'sample {sample_key}: --crop {crop} exceeds its input size '
-                         f'{tuple(metainfo["img_shape"])}')
-    labels = crop * label_side / image_side
-    if abs(labels - round(labels)) > 1e-6:
-        raise ValueError(f'sample {sample_key}: --crop {crop} input pixels cover '
-                         f'{labels:.3f} label pixels (input {image_side}, label grid '
-                         f'{label_side}); choose a crop covering whole label pixels')
-    return round(labels)
+    return parser.parse_args(argv)
 
 
 def on_label_grid(tensor, size):
@@ -91,8 +63,7 @@ def collect(model, loader, crop):
                 inputs = data['inputs']
                 if model.optical_input == 'cloud_free':
                     inputs = model.with_cloud_free_optical(inputs, samples)
-                side = label_window(samples[0].metainfo, crop,
-                                    samples[0].metainfo.get('sample_key', '?'))
+                side = label_window_side(samples[0].metainfo, crop)
                 streams = model.backbone.forward_streams(inputs[..., :crop, :crop])
                 logits.append(on_label_grid(
                     model.decode_head(streams['fused'], (crop, crop)), side))
@@ -112,16 +83,12 @@ def main(argv=None):
     args = parse_args(argv)
     model = init_optical_sar_model(args.config, args.checkpoint,
                                    cfg_options=args.cfg_options)
-    loader_cfg = model.cfg[f'{args.split}_dataloader']
-    loader = Runner.build_dataloader(dict(loader_cfg, num_workers=0,
-                                          persistent_workers=False))
+    loader = split_loader(model.cfg, args.split)
     num_classes = model.decode_head.num_classes
     levels, logits, labels = collect(model, loader, args.crop)
     labelled = labels < num_classes
     labels = labels[labelled]
-    half = len(labels) // 2
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
-    scored = order[half:]
+    _, scored = probe_split(len(labels), seed=0)     # the pixels every probe is scored on
     classes = list(loader.dataset.metainfo['classes'])
     probes = {}
     for index, features in levels.items():
@@ -132,9 +99,7 @@ def main(argv=None):
     report = dict(config=args.config, checkpoint=args.checkpoint, split=args.split,
                   crop=args.crop, labelled_pixels=len(labels),
                   probe_iou=probes, model_iou=dict(zip(classes, model_ious)))
-    print(json.dumps(report, indent=2))
-    if args.out:
-        write_file_atomically(args.out, json.dumps(report, indent=2))
+    report_json(report, args.out)
     return report
 
 
