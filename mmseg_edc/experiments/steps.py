@@ -23,15 +23,21 @@ DONE_MARKER = 'training_done.json'
 TEACHER_SEED_STEP = 1000
 
 
-def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
-    """The ``model.teacher.min_val_miou`` of a student config (packaged name) under
-    ``--cfg-options``-style ``options`` (``key=value`` strings), or None."""
-    cfg = Config.fromfile(config_path(student))
+def config_under_options(config: str, options: Sequence[str] = ()) -> Config:
+    """A packaged config with ``--cfg-options``-style ``options`` (``key=value``
+    strings) merged in, as the tools will see it."""
+    cfg = Config.fromfile(config_path(config))
     if options:
         parser = argparse.ArgumentParser()
         parser.add_argument('--options', nargs='+', action=DictAction)
         cfg.merge_from_dict(parser.parse_args(['--options', *options]).options)
-    teacher = cfg.model.get('teacher') or {}
+    return cfg
+
+
+def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
+    """The ``model.teacher.min_val_miou`` of a student config under ``options``, or
+    None."""
+    teacher = config_under_options(student, options).model.get('teacher') or {}
     return teacher.get('min_val_miou')
 
 
@@ -190,11 +196,13 @@ class StepRunner:
         ``teacher_retries`` times (docs/design.md §6.10). A resumed chain counts the
         failed runs already kept. Returns the seconds of every attempt."""
         work_dir = self.work_dir(config)
-        failures = sorted(glob.glob(f'{work_dir}_failed*'))
+        failures = self.failed_runs(config)
         seconds = sum(marker_seconds(failed) for failed in failures)
+        first_seed = config_under_options(config, self.train_options).get(
+            'randomness', {}).get('seed', 0)
         while True:
             attempt = len(failures)
-            seed = self.seed(config) + TEACHER_SEED_STEP * attempt
+            seed = first_seed + TEACHER_SEED_STEP * attempt
             seconds += self.train(config, extra_options=[f'randomness.seed={seed}'])
             if floor is None:
                 return seconds
@@ -207,12 +215,9 @@ class StepRunner:
                   f'{failures[-1]}, training it again with another seed', flush=True)
             os.replace(work_dir, failures[-1])
 
-    def seed(self, config: str) -> int:
-        """The training seed of ``config`` under this runner's options."""
-        for option in reversed(self.train_options):
-            if option.startswith('randomness.seed='):
-                return int(option.split('=', 1)[1])
-        return int(Config.fromfile(config_path(config)).get('randomness', {}).get('seed', 0))
+    def failed_runs(self, config: str) -> List[str]:
+        """Work dirs of ``config``'s failed teacher runs kept by :meth:`train_teacher`."""
+        return sorted(glob.glob(f'{self.work_dir(config)}_failed*'))
 
     def test(self, config: str, extra_options: Sequence[str] = (),
              show_dir: Optional[str] = None, tag: str = 'test') -> dict:

@@ -8,6 +8,7 @@ from mmseg_edc.experiments.steps import DONE_MARKER
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
 
 REFERENCE = 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160'
+TEACHER = 'edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160'
 
 
 def test_a_finished_training_is_not_run_again(tmp_path, monkeypatch):
@@ -49,14 +50,14 @@ def test_a_teacher_keeps_its_validation_even_where_a_chain_tests_it(tmp_path, mo
     monkeypatch.setattr(steps, 'teacher_floor', lambda student, options=(): None)
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
                         tested_options=['train_cfg.val_interval=1000000'],
-                        teachers={'teacher'})
-    assert runner.train_chain(['teacher', 'student']) == 2.0
-    assert runner.train_chain(['teacher']) == 1.0
+                        teachers={TEACHER})
+    assert runner.train_chain([TEACHER, 'student']) == 2.0
+    assert runner.train_chain([TEACHER]) == 1.0
     assert runner.train_chain([REFERENCE]) == 1.0
     assert trained == [
-        ('teacher', None, ['randomness.seed=0']),
-        ('student', runner.work_dir('teacher'), ['train_cfg.val_interval=1000000']),
-        ('teacher', None, []),
+        (TEACHER, None, ['randomness.seed=0']),
+        ('student', runner.work_dir(TEACHER), ['train_cfg.val_interval=1000000']),
+        (TEACHER, None, []),
         (REFERENCE, None, ['train_cfg.val_interval=1000000'])]
 
 
@@ -82,13 +83,13 @@ def test_a_teacher_below_its_students_floor_is_trained_again_with_another_seed(
     monkeypatch.setattr(StepRunner, 'train', fake_train)
     monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: next(scores))
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=5'])
-    assert runner.train_teacher('teacher', floor=80.0) == 20.0
-    assert trained == [('teacher', ['randomness.seed=5']),
-                       ('teacher', ['randomness.seed=1005'])]
-    assert osp.isdir(runner.work_dir('teacher') + '_failed1')
+    assert runner.train_teacher(TEACHER, floor=80.0) == 20.0
+    assert trained == [(TEACHER, ['randomness.seed=5']),
+                       (TEACHER, ['randomness.seed=1005'])]
+    assert osp.isdir(runner.work_dir(TEACHER) + '_failed1')
 
     monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: 88.0)
-    assert runner.train_teacher('teacher', floor=80.0) == 20.0
+    assert runner.train_teacher(TEACHER, floor=80.0) == 20.0
     assert len(trained) == 2
 
 
@@ -102,10 +103,10 @@ def test_teacher_retries_are_bounded_and_need_a_floor(tmp_path, monkeypatch):
     monkeypatch.setattr(steps, 'teacher_score', lambda work_dir: 50.0)
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
                         teacher_retries=1)
-    assert runner.train_teacher('teacher', floor=80.0) == 2.0     # one retry, then stop
+    assert runner.train_teacher(TEACHER, floor=80.0) == 2.0     # one retry, then stop
     assert calls == [['randomness.seed=0'], ['randomness.seed=1000']]
     calls.clear()
-    assert runner.train_teacher('other', floor=None) == 1.0       # no floor: no check
+    assert runner.train_teacher(REFERENCE, floor=None) == 1.0   # no floor: no check
     assert len(calls) == 1
 
 

@@ -24,7 +24,6 @@ Example (the README's table)::
 Writes the table as JSON (``--out``) and Markdown (same name, ``.md``).
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -122,11 +121,10 @@ def run_all(args):
                 configs = MODEL_RECIPES[model]
                 if run is None:
                     seconds = runner.train_chain(configs)
-                    failed = [len(glob.glob(runner.work_dir(c) + '_failed*'))
-                              for c in configs[:-1]]
+                    failed = sum(len(runner.failed_runs(c)) for c in configs[:-1])
                     run = dict(model=model, data_seed=data_seed, seed=seed,
                                train_seconds=round(seconds, 1), heavy=False,
-                               failed_teachers=sum(failed),
+                               failed_teachers=failed,
                                metrics=kept(runner.test(configs[-1])))
                 if args.heavy_cloud_test:
                     heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[

@@ -141,9 +141,10 @@ class LoadOpticalSARTile(BaseTransform):
     def transform(self, results):
         if self.cache is None:
             return self.load(results)
-        key = tuple((path_key, results[path_key], os.stat(results[path_key]).st_size,
-                     os.stat(results[path_key]).st_mtime_ns)
-                    for path_key in LOADED_FIELDS if results.get(path_key))
+        stats = {path_key: os.stat(results[path_key])
+                 for path_key in LOADED_FIELDS if results.get(path_key)}
+        key = tuple((path_key, results[path_key], stat.st_size, stat.st_mtime_ns)
+                    for path_key, stat in stats.items())
         if key not in self.cache:
             before = dict(results)
             loaded = self.load(results)
