@@ -4,5 +4,5 @@ from .recipes import MODEL_RECIPES, REPORTED_METRICS, TEACHER_CONFIGS
 from .statistics import paired_difference, summarise
 from .steps import StepRunner, latest_test_metrics
 
-__all__ = ['MODEL_RECIPES', 'REPORTED_METRICS', 'StepRunner', 'TEACHER_CONFIGS', 'latest_test_metrics',
-           'paired_difference', 'summarise']
+__all__ = ['MODEL_RECIPES', 'REPORTED_METRICS', 'StepRunner', 'TEACHER_CONFIGS',
+           'latest_test_metrics', 'paired_difference', 'summarise']
