@@ -29,6 +29,7 @@ OURS = {
         dict(type='CloudRemovalHead', in_channels=[4, 8, 16, 32], out_channels=4),
         dict(type='CloudWeightedCharbonnierLoss'),
         dict(type='MaskedFeatureDistillationLoss'),
+        dict(type='ReliabilitySupervisionLoss'),
         dict(type='EDCBackbone', bands=BANDS, stream_cfg=TINY_STREAM),
         dict(TINY_STREAM, in_channels=4),
         dict(type='EDCStreamAdapter', in_channels=4, backbone=dict(

@@ -16,7 +16,8 @@ SHARED_TEACHER_ABLATIONS = ('plain-pool', 'no-cloud-removal', 'no-distill',
                             'distill-from-scratch', 'no-reliability',
                             'absolute-discrepancy', 'no-write-back', 'no-carrier-upsample',
                             'reliability-weighted-carriers', 'distill-all-pixels',
-                            'fixed-windows')
+                            'fixed-windows', 'reliability-supervision',
+                            'cloudy-pixel-weight')
 #: Ablations that train their own teacher (the change applies to the teacher too).
 OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only')
 

@@ -1,7 +1,9 @@
 """Semantic-segmentation head of EDC: a U-Net over the fused pyramid."""
 from typing import List, Optional, Sequence, Tuple
 
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
@@ -9,6 +11,48 @@ from torch import Tensor
 
 from ..utils import decoded_size, full_precision
 from .unet_decoder import UNetDecoder
+
+
+def cloudy_label_pixels(batch_data_samples: SampleList) -> Tensor:
+    """``B x h x w`` float, 1 where a label pixel lies under cloud.
+
+    Each sample's ``gt_cloud_mask`` (``1 x H x W``, input grid) is sampled to its
+    ``gt_sem_seg`` grid by nearest neighbour, as the cloud-aware metric does.
+
+    Raises:
+        KeyError: a sample has no cloud mask (naming it).
+    """
+    masks = []
+    for sample in batch_data_samples:
+        if 'gt_cloud_mask' not in sample:
+            raise KeyError('cloudy_pixel_weight needs gt_cloud_mask in every training '
+                           f'sample; {sample.metainfo.get("img_path", "a sample")} has '
+                           'none (a cloud mask in the dataset or SynthesizeClouds)')
+        mask = sample.gt_cloud_mask.data.float()[None]
+        masks.append(F.interpolate(mask, size=tuple(sample.gt_sem_seg.data.shape[-2:]),
+                                   mode='nearest')[0, 0])
+    return torch.stack(masks)
+
+
+class CloudyPixelWeights:
+    """A pixel sampler for mmseg's ``loss_by_feat``: weight ``w`` on cloudy label pixels,
+    1 elsewhere, times an inner sampler's weights (if any).
+
+    Args:
+        weight (float): ``w``.
+        cloudy (Tensor): ``B x h x w``, 1 = cloudy label pixel.
+        inner: the head's own pixel sampler, or None.
+    """
+
+    def __init__(self, weight: float, cloudy: Tensor, inner=None):
+        self.weight, self.cloudy, self.inner = weight, cloudy, inner
+
+    def sample(self, seg_logits: Tensor, seg_label: Tensor) -> Tensor:
+        """``B x h x w`` weights for ``seg_label`` (``B x 1 x h x w``)."""
+        weights = 1 + (self.weight - 1) * self.cloudy.to(seg_logits)
+        if self.inner is not None:
+            weights = weights * self.inner.sample(seg_logits, seg_label)
+        return weights
 
 
 @MODELS.register_module()
@@ -35,6 +79,11 @@ class EDCSegHead(BaseDecodeHead):
         loss_decode (dict | list[dict]): cross-entropy averaged over the non-ignored
             pixels by default (as PyTorch's ``ignore_index`` does; mmseg's own default
             would also count ignored pixels in the denominator).
+        cloudy_pixel_weight (float): [ours] weight of a label pixel under cloud in the
+            loss (the cloud mask sampled to the label grid by nearest neighbour, as
+            ``CloudAwareIoUMetric`` does); clear pixels weigh 1. The loss stays mmseg's:
+            the weighted sum over the non-ignored pixels divided by their count. 1.0
+            (default) leaves the loss as it is and needs no cloud mask.
         **kwargs: the rest of ``BaseDecodeHead``'s arguments (``ignore_index``,
             ``align_corners``, ...).
 
@@ -48,7 +97,7 @@ class EDCSegHead(BaseDecodeHead):
                  norm_cfg: dict = dict(type='BN'),
                  loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
                                   loss_weight=1.0, avg_non_ignore=True),
-                 **kwargs):
+                 cloudy_pixel_weight: float = 1.0, **kwargs):
         super().__init__(list(in_channels), decoder_channels[-1], num_classes=num_classes,
                          in_index=list(in_index), input_transform='multiple_select',
                          dropout_ratio=dropout_ratio, norm_cfg=norm_cfg,
@@ -56,6 +105,9 @@ class EDCSegHead(BaseDecodeHead):
         self.decoder = UNetDecoder(self.in_channels, decoder_channels, norm_cfg=norm_cfg,
                                    act_cfg=self.act_cfg)
         self.conv_seg = nn.Conv2d(self.channels, self.out_channels, 3, padding=1)
+        if cloudy_pixel_weight <= 0:
+            raise ValueError(f'cloudy_pixel_weight must be > 0, got {cloudy_pixel_weight}')
+        self.cloudy_pixel_weight = cloudy_pixel_weight
 
     def forward_with_features(self, inputs: Tuple[Tensor, ...],
                               output_size: Optional[Sequence[int]] = None
@@ -93,6 +145,19 @@ class EDCSegHead(BaseDecodeHead):
         """Decode to the padded input size, then mmseg's ``loss_by_feat``."""
         seg_logits = self.forward(inputs, decoded_size(batch_data_samples[0].metainfo))
         return self.loss_by_feat(seg_logits, batch_data_samples)
+
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList) -> dict:
+        """mmseg's ``loss_by_feat``, with cloudy label pixels weighted
+        ``cloudy_pixel_weight`` (times the pixel sampler's weights, if one is set)."""
+        if self.cloudy_pixel_weight == 1.0:
+            return super().loss_by_feat(seg_logits, batch_data_samples)
+        sampler = self.sampler
+        self.sampler = CloudyPixelWeights(
+            self.cloudy_pixel_weight, cloudy_label_pixels(batch_data_samples), sampler)
+        try:
+            return super().loss_by_feat(seg_logits, batch_data_samples)
+        finally:
+            self.sampler = sampler
 
     def predict(self, inputs: Tuple[Tensor, ...], batch_img_metas: List[dict],
                 test_cfg: ConfigType) -> Tensor:

@@ -51,7 +51,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
     (docs/design.md §6).
 
     Losses: ``decode.loss_*`` (segmentation), ``cr.loss_*`` (cloud removal),
-    ``distill.loss_*`` (distillation), each weighted in its own config.
+    ``distill.loss_*`` (distillation) and, when configured, ``reliability.loss_*``
+    (the reliability maps against the cloud mask), each weighted in its own config.
 
     Prediction writes ``pred_sem_seg`` / ``seg_logits`` (taken to ``ori_shape``, the
     label grid) and ``pred_clear_img`` (``C_opt x H x W`` on the input grid, padding
@@ -81,6 +82,9 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
             teacher. A teacher without it is only there to initialise the student
             (``DistillationScheduleHook(init_student_from_teacher=True)``; the
             no-distillation ablation) and never runs.
+        reliability_loss (dict, optional): [ours] e.g. ``ReliabilitySupervisionLoss``:
+            the backbone's reliability maps ``A_i`` are pulled towards the clear share
+            of their cells (docs/design.md §6.11); needs a fusion that builds ``A``.
         **kwargs: ``EncoderDecoder``'s arguments (``data_preprocessor``,
             ``train_cfg``, ``test_cfg``, ``auxiliary_head``, ``init_cfg``, ...).
     """
@@ -89,7 +93,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
                  data_preprocessor: Optional[dict] = None,
                  cloud_removal_head: Optional[dict] = None,
                  teacher: Optional[dict] = None, distill_loss: Optional[dict] = None,
-                 optical_input: str = 'cloudy', **kwargs):
+                 optical_input: str = 'cloudy', reliability_loss: Optional[dict] = None,
+                 **kwargs):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
@@ -114,6 +119,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
                              f'{self.teacher.model.bands.as_dict()}, the student '
                              f'{self.bands.as_dict()}')
         self.distill_loss = None if distill_loss is None else MODELS.build(distill_loss)
+        self.reliability_loss = (None if reliability_loss is None
+                                 else MODELS.build(reliability_loss))
         #: multiplier of the distillation loss, scheduled by DistillationScheduleHook.
         self.distill_scale = 1.0
 
@@ -178,12 +185,23 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if self.distill_loss is not None:
             losses.update(add_prefix(
                 self._distillation_loss(inputs, data_samples, feature), 'distill'))
+        if self.reliability_loss is not None:
+            losses[f'reliability.{self.reliability_loss.loss_name}'] = \
+                self.reliability_loss(streams['reliability'],
+                                      self._cloud_mask(data_samples, inputs),
+                                      padding_valid_mask(data_samples, inputs.shape[-2:],
+                                                         inputs.device))
         return losses
+
+    @staticmethod
+    def _cloud_mask(data_samples, like: Tensor) -> Tensor:
+        """The batch's cloud masks, ``B x 1 x H x W`` on the input grid, as ``like``."""
+        return torch.stack([s.gt_cloud_mask.data for s in data_samples]).to(like)
 
     def _distillation_loss(self, inputs, data_samples, feature) -> dict:
         teacher_feature = self.teacher.features(
             self.with_cloud_free_optical(inputs, data_samples), feature.shape[-2:])
-        cloud_mask = torch.stack([s.gt_cloud_mask.data for s in data_samples]).to(feature)
+        cloud_mask = self._cloud_mask(data_samples, feature)
         valid = padding_valid_mask(data_samples, inputs.shape[-2:], feature.device)
         loss = self.distill_loss(feature, teacher_feature, cloud_mask, valid)
         return {self.distill_loss.loss_name: loss * self.distill_scale}

@@ -1,4 +1,5 @@
 """EDCSegHead: logits, distillation feature and the loss on a coarser label grid."""
+import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
@@ -42,6 +43,33 @@ def test_loss_by_feat_takes_logits_to_the_coarser_label_grid():
     expected = F.cross_entropy(on_label_grid, labels, ignore_index=255)
     assert torch.allclose(losses['loss_ce'], expected, atol=1e-5)
     assert 0 <= losses['acc_seg'] <= 100
+
+
+def test_cloudy_label_pixels_weigh_cloudy_pixel_weight_in_the_loss():
+    head = build(cloudy_pixel_weight=3.0)
+    gen = torch.Generator().manual_seed(1)
+    logits = torch.randn(2, 6, 40, 40, generator=gen)
+    labels = torch.randint(0, 6, (2, 12, 12), generator=gen)
+    labels[1, 0, :4] = 255
+    clouds = torch.zeros(2, 40, 40, dtype=torch.uint8)
+    clouds[0, :20] = 1                                  # top half of sample 0 cloudy
+    samples = [label_sample(label) for label in labels]
+    for sample, cloud in zip(samples, clouds):
+        sample.gt_cloud_mask = PixelData(data=cloud[None])
+    on_label_grid = F.interpolate(logits, size=(12, 12), mode='bilinear',
+                                  align_corners=False)
+    per_pixel = F.cross_entropy(on_label_grid, labels, ignore_index=255, reduction='none')
+    weights = torch.ones(2, 12, 12)
+    weights[0, :6] = 3.0                                # label rows under rows 0-19
+    expected = (per_pixel * weights).sum() / (labels != 255).sum()
+    losses = head.loss_by_feat(logits, samples)
+    assert torch.allclose(losses['loss_ce'], expected, atol=1e-5)
+    assert head.sampler is None                         # the head's own sampler is back
+    del samples[0].gt_cloud_mask
+    with pytest.raises(KeyError, match='gt_cloud_mask'):
+        head.loss_by_feat(logits, samples)
+    with pytest.raises(ValueError, match='> 0'):
+        build(cloudy_pixel_weight=0)
 
 
 def test_loss_decodes_to_the_padded_size_and_backpropagates(pyramid):

@@ -203,3 +203,16 @@ def test_a_teacher_without_distill_loss_only_initialises(tiny_edc, tmp_path):
     model.teacher.features = None             # would fail if the teacher ran
     losses = model(**model.data_preprocessor(tiny_edc.make_batch(), True), mode='loss')
     assert not any(k.startswith('distill.') for k in losses)
+
+
+def test_reliability_supervision_adds_its_loss_and_trains_the_maps(tiny_edc):
+    cfg = tiny_edc.model_cfg()
+    cfg['reliability_loss'] = dict(type='ReliabilitySupervisionLoss', loss_weight=1.0)
+    model = MODELS.build(cfg)
+    data = model.data_preprocessor(tiny_edc.make_batch(), True)
+    losses = model(**data, mode='loss')
+    assert losses['reliability.loss_reliability'] > 0
+    reliability_conv = model.backbone.fusions[1].reliability.conv.weight
+    reliability_conv.grad = None
+    losses['reliability.loss_reliability'].backward()
+    assert reliability_conv.grad.abs().sum() > 0
