@@ -24,7 +24,7 @@ from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', type=config_argument,
                         help='model config file or packaged config name (its test '
                         'pipeline gives the radiometric scaling)')

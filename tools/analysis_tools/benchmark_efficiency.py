@@ -71,7 +71,7 @@ def input_size(text):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('configs', nargs='+', type=config_argument,
                         help='config files or packaged config names; the first is '
                              'compared with each other')

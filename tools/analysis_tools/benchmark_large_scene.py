@@ -55,7 +55,7 @@ STRIP_ROWS = 256
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG,
                         help='model config (default: the small generated-benchmark EDC)')
     parser.add_argument('--checkpoint', help='checkpoint (default: random weights)')

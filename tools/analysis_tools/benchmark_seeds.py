@@ -42,7 +42,7 @@ HEAVY_COVER = ('0.6', '0.95')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--models', nargs='+', required=True, choices=list(MODEL_RECIPES))
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
                         help='training seeds')

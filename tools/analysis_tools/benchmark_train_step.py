@@ -43,7 +43,7 @@ from mmseg_edc.utils.efficiency import (interleaved_rounds, machine_settings,
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('configs', nargs='+', help='training configs (first: baseline)')
     parser.add_argument('--data-root', help="override the training set's data_root")
     parser.add_argument('--batch-size', type=int, help='default: the config\'s')

@@ -39,7 +39,7 @@ DEFAULT_RGB_BANDS = (2, 1, 0)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', type=config_argument,
                         help='config file, or the name of a packaged config '
                         '(mmseg-edc configs lists them)')

@@ -31,7 +31,7 @@ REGIONS = ('clear', 'cloudy')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     add_diagnosis_args(parser, 'an EDC student with model.teacher; override its '
                        'model.teacher.checkpoint with --cfg-options', 'the student checkpoint')
     parser.add_argument('--crop', type=int, default=160,

@@ -27,7 +27,7 @@ from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loa
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     add_diagnosis_args(parser, 'an EDC student', 'the student checkpoint',
                        out_help='JSON to write (panels go next to it)')
     parser.add_argument('--panels', type=int, default=0,

@@ -37,7 +37,7 @@ from mmseg_edc.utils.module_scopes import ModuleScopes
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='model and test data config')
     parser.add_argument('--checkpoint', help='weights (default: seeded random weights)')
     parser.add_argument('--data-root', help="override the test set's data_root")

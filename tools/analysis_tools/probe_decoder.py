@@ -28,7 +28,7 @@ from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loa
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     add_diagnosis_args(parser, 'an EDCSegmentor', 'the checkpoint to probe')
     parser.add_argument('--crop', type=int, default=150,
                         help='side of the top-left input window probed, in input pixels; '

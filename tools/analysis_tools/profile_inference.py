@@ -48,7 +48,7 @@ MODULE_RANGE = 'module::'
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='model config')
     parser.add_argument('--checkpoint', help='weights (default: random initialisation)')
     parser.add_argument('--size', type=int, nargs=2, default=[256, 256],

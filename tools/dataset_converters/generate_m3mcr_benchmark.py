@@ -20,7 +20,7 @@ from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--out-dir', default='data/generated_m3mcr',
                         help='output folder (default: data/generated_m3mcr)')
     parser.add_argument('--num-train', type=int, default=200, help='train samples')

@@ -19,7 +19,7 @@ from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('data_root', help='the M3M-CR folder (train/, test/)')
     parser.add_argument('--ann-file', help="the training split's own 5-column CSV "
                         '(default: scan train/)')

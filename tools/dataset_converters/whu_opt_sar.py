@@ -23,7 +23,7 @@ from mmseg_edc.utils import add_debug_flag, run_tool
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='WHU-OPT-SAR folder as distributed')
     parser.add_argument('out', help='output folder for the tiles')
     parser.add_argument('--split-file', help='official split file (default: '
