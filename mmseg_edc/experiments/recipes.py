@@ -30,6 +30,9 @@ MODEL_RECIPES = {
         'upernet_r18-small_optical-only_1xb8-600it_generated-m3mcr-160x160',),
     'early-fusion-2.5m': (
         'upernet_r18-small_early-fusion_1xb8-600it_generated-m3mcr-160x160',),
+    # the same, trained for about EDC's wall-clock time (teacher and student together)
+    'early-fusion-2.5m-900it': (
+        'upernet_r18-small_early-fusion_1xb8-900it_generated-m3mcr-160x160',),
     **{f'edc-{name}': (TEACHER, f'edc_edc-small-{name}' + SUFFIX)
        for name in SHARED_TEACHER_ABLATIONS},
     **{f'edc-{name}': (f'edc-teacher_edc-small-{name}' + SUFFIX,
