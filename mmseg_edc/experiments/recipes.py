@@ -19,7 +19,7 @@ SHARED_TEACHER_ABLATIONS = ('plain-pool', 'no-cloud-removal', 'no-distill',
                             'fixed-windows', 'reliability-supervision',
                             'cloudy-pixel-weight')
 #: Ablations that train their own teacher (the change applies to the teacher too).
-OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only')
+OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only', 'sar-auxiliary')
 
 #: model name -> configs trained in order; the last one is tested.
 MODEL_RECIPES = {

@@ -13,6 +13,8 @@ from ..utils import decoded_size, padding_valid_mask
 from .frozen_teacher import FrozenTeacher
 from .optical_sar_encoder_decoder import OpticalSAREncoderDecoder, fill_or_check
 
+#: Pyramids of ``EDCBackbone.forward_streams`` an auxiliary head can read.
+AUXILIARY_STREAMS = ('fused', 'optical', 'sar')
 #: How overlapping slide-inference windows are combined (see ``slide_inference``).
 BLEND_MODES = ('mean', 'taper')
 
@@ -82,6 +84,10 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
             teacher. A teacher without it is only there to initialise the student
             (``DistillationScheduleHook(init_student_from_teacher=True)``; the
             no-distillation ablation) and never runs.
+        auxiliary_stream (str): [ours] the pyramid mmseg's ``auxiliary_head`` (training
+            only) reads: ``'fused'`` (default, the segmentation decoder's input),
+            ``'sar'`` or ``'optical'`` (that stream after its write-back; deep
+            supervision of one modality, docs/design.md §6.11).
         reliability_loss (dict, optional): [ours] e.g. ``ReliabilitySupervisionLoss``:
             the backbone's reliability maps ``A_i`` are pulled towards the clear share
             of their cells (docs/design.md §6.11); needs a fusion that builds ``A``.
@@ -94,7 +100,7 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
                  cloud_removal_head: Optional[dict] = None,
                  teacher: Optional[dict] = None, distill_loss: Optional[dict] = None,
                  optical_input: str = 'cloudy', reliability_loss: Optional[dict] = None,
-                 **kwargs):
+                 auxiliary_stream: str = 'fused', **kwargs):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
@@ -103,9 +109,13 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         if optical_input not in ('cloudy', 'cloud_free'):
             raise ValueError("optical_input must be 'cloudy' or 'cloud_free', got "
                              f'{optical_input!r}')
+        if auxiliary_stream not in AUXILIARY_STREAMS:
+            raise ValueError(f'auxiliary_stream must be one of {AUXILIARY_STREAMS}, got '
+                             f'{auxiliary_stream!r}')
         super().__init__(bands=bands, backbone=backbone, decode_head=decode_head,
                          data_preprocessor=data_preprocessor, **kwargs)
         self.optical_input = optical_input
+        self.auxiliary_stream = auxiliary_stream
         self.cloud_removal_head = None
         if cloud_removal_head is not None:
             cloud_removal_head = fill_or_check(cloud_removal_head, 'out_channels',
@@ -177,8 +187,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
             inputs, metas, with_reconstruction=False)
         losses = add_prefix(self.decode_head.loss_by_feat(logits, data_samples), 'decode')
         if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(streams['fused'],
-                                                             data_samples))
+            losses.update(self._auxiliary_head_forward_train(
+                streams[self.auxiliary_stream], data_samples))
         if self.cloud_removal_head is not None:
             losses.update(add_prefix(self.cloud_removal_head.loss(
                 streams['optical'], data_samples, self.train_cfg), 'cr'))

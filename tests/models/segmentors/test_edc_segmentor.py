@@ -216,3 +216,21 @@ def test_reliability_supervision_adds_its_loss_and_trains_the_maps(tiny_edc):
     reliability_conv.grad = None
     losses['reliability.loss_reliability'].backward()
     assert reliability_conv.grad.abs().sum() > 0
+
+
+def test_the_auxiliary_head_reads_the_stream_it_is_given(tiny_edc):
+    cfg = tiny_edc.model_cfg(auxiliary_stream='sar', auxiliary_head=dict(
+        type='FCNHead', in_index=2, channels=8, num_convs=1, concat_input=False,
+        num_classes=3, loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4,
+                                        avg_non_ignore=True)))
+    model = MODELS.build(cfg)
+    data = model.data_preprocessor(tiny_edc.make_batch(), True)
+    streams, aux_inputs = [], []
+    forward_streams, aux_forward = model.backbone.forward_streams, model.auxiliary_head.forward
+    model.backbone.forward_streams = lambda x: streams.append(forward_streams(x)) or streams[-1]
+    model.auxiliary_head.forward = lambda x: aux_inputs.append(x) or aux_forward(x)
+    losses = model(**data, mode='loss')
+    assert losses['aux.loss_ce'] > 0
+    assert aux_inputs == [streams[0]['sar']]
+    with pytest.raises(ValueError, match='auxiliary_stream'):
+        MODELS.build(tiny_edc.model_cfg(auxiliary_stream='cm'))
