@@ -38,6 +38,10 @@ MODEL_RECIPES = {
     **{f'edc-{name}': (f'edc-teacher_edc-small-{name}' + SUFFIX,
                        f'edc_edc-small-{name}' + SUFFIX)
        for name in OWN_TEACHER_ABLATIONS},
+    # two changes together, on the sar-auxiliary teacher
+    'edc-sar-auxiliary-distill-all-pixels': (
+        'edc-teacher_edc-small-sar-auxiliary' + SUFFIX,
+        'edc_edc-small-sar-auxiliary-distill-all-pixels' + SUFFIX),
     'edc-no-teacher': ('edc_edc-small-no-teacher' + SUFFIX,),
     'edc-teacher': (TEACHER,),
 }
