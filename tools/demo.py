@@ -26,7 +26,8 @@ import os
 import os.path as osp
 import time
 
-from mmseg_edc.experiments import MODEL_RECIPES, REPORTED_METRICS, StepRunner
+from mmseg_edc.experiments import (MODEL_RECIPES, NO_VALIDATION, REPORTED_METRICS,
+                                   StepRunner)
 from mmseg_edc.experiments.steps import ensure_generated_benchmark
 from mmseg_edc.utils import add_debug_flag, run_tool
 
@@ -72,7 +73,7 @@ def main(argv=None):
                     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     runner = StepRunner(
         args.work_dir, train_options=data_options + list(args.cfg_options),
-        test_options=data_options, tested_options=['train_cfg.val_interval=1000000'],
+        test_options=data_options, tested_options=NO_VALIDATION,
         debug=args.debug)
     summary = {name: train_and_test(name, runner, args.work_dir) for name in args.models}
     print_table(summary)

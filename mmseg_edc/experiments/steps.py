@@ -21,6 +21,11 @@ from mmseg_edc.utils.packaged import config_path, resource_dir
 DONE_MARKER = 'training_done.json'
 #: A failed teacher's k-th retry trains with ``randomness.seed + k * TEACHER_SEED_STEP``.
 TEACHER_SEED_STEP = 1000
+#: ``--cfg-options`` that turn a training's validation off, the last iteration's included:
+#: mmengine's ``IterBasedTrainLoop`` validates at ``max_iters`` whatever ``val_interval``
+#: says, but never before ``val_begin``. For a chain's tested config, whose last
+#: checkpoint the test step scores.
+NO_VALIDATION = ('train_cfg.val_begin=1000000000',)
 
 
 def config_under_options(config: str, options: Sequence[str] = ()) -> Config:

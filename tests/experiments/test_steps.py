@@ -2,9 +2,14 @@
 import json
 import os
 import os.path as osp
+from unittest.mock import MagicMock
 
-from mmseg_edc.experiments import StepRunner
-from mmseg_edc.experiments.steps import DONE_MARKER
+import pytest
+from mmengine.runner import IterBasedTrainLoop
+from torch.utils.data import DataLoader
+
+from mmseg_edc.experiments import NO_VALIDATION, StepRunner
+from mmseg_edc.experiments.steps import DONE_MARKER, config_under_options
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
 
 REFERENCE = 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160'
@@ -49,16 +54,16 @@ def test_a_teacher_keeps_its_validation_even_where_a_chain_tests_it(tmp_path, mo
     monkeypatch.setattr(StepRunner, 'train', record)
     monkeypatch.setattr(steps, 'teacher_floor', lambda student, options=(): None)
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
-                        tested_options=['train_cfg.val_interval=1000000'],
+                        tested_options=NO_VALIDATION,
                         teachers={TEACHER})
     assert runner.train_chain([TEACHER, 'student']) == 2.0
     assert runner.train_chain([TEACHER]) == 1.0
     assert runner.train_chain([REFERENCE]) == 1.0
     assert trained == [
         (TEACHER, None, ['randomness.seed=0']),
-        ('student', runner.work_dir(TEACHER), ['train_cfg.val_interval=1000000']),
+        ('student', runner.work_dir(TEACHER), list(NO_VALIDATION)),
         (TEACHER, None, []),
-        (REFERENCE, None, ['train_cfg.val_interval=1000000'])]
+        (REFERENCE, None, list(NO_VALIDATION))]
 
 
 def test_a_teacher_below_its_students_floor_is_trained_again_with_another_seed(
@@ -117,3 +122,17 @@ def test_the_teacher_floor_follows_the_cfg_options():
     assert teacher_floor(student, ['randomness.seed=3']) == 80.0
     assert teacher_floor(student, ['model.teacher.min_val_miou=None']) is None
     assert teacher_floor(student, ['model.teacher.min_val_miou=60']) == 60
+
+
+@pytest.mark.parametrize('options, validations', [((), 1), (NO_VALIDATION, 0)])
+def test_no_validation_also_skips_the_last_iterations_validation(options, validations):
+    """mmengine's loop validates at max_iters whatever val_interval says; NO_VALIDATION
+    must stop that too (a tested run's validation would cost time and select nothing)."""
+    cfg = config_under_options(REFERENCE, ['train_cfg.val_interval=1000000',
+                                                  *options])
+    loop_args = {k: v for k, v in cfg.train_cfg.items() if k != 'type'}
+    runner = MagicMock()
+    loop = IterBasedTrainLoop(runner, DataLoader(list(range(4)), batch_size=2),
+                              **dict(loop_args, max_iters=6))
+    loop.run()
+    assert runner.val_loop.run.call_count == validations

@@ -28,8 +28,9 @@ import json
 import os
 import os.path as osp
 
-from mmseg_edc.experiments import (MODEL_RECIPES, REPORTED_METRICS, TEACHER_CONFIGS,
-                                   StepRunner, paired_difference, summarise)
+from mmseg_edc.experiments import (MODEL_RECIPES, NO_VALIDATION, REPORTED_METRICS,
+                                   TEACHER_CONFIGS, StepRunner, paired_difference,
+                                   summarise)
 from mmseg_edc.experiments.steps import ensure_generated_benchmark
 from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
@@ -112,7 +113,7 @@ def run_all(args):
                 osp.join(args.work_dir, f'data{data_seed}', f'seed{seed}'),
                 train_options=data_options + [f'randomness.seed={seed}'],
                 test_options=data_options,
-                tested_options=['train_cfg.val_interval=1000000'],
+                tested_options=NO_VALIDATION,
                 teachers=TEACHER_CONFIGS, debug=args.debug)
             for model in args.models:
                 run = results.get((model, data_seed, seed))
