@@ -3,12 +3,12 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from ...evaluation.pixel_fields import cloud_mask_to_grid
 from ..utils import decoded_size, full_precision
 from .unet_decoder import UNetDecoder
 
@@ -16,8 +16,8 @@ from .unet_decoder import UNetDecoder
 def cloudy_label_pixels(batch_data_samples: SampleList) -> Tensor:
     """``B x h x w`` float, 1 where a label pixel lies under cloud.
 
-    Each sample's ``gt_cloud_mask`` (``1 x H x W``, input grid) is sampled to its
-    ``gt_sem_seg`` grid by nearest neighbour, as the cloud-aware metric does.
+    Each sample's ``gt_cloud_mask`` (``1 x H x W``, input grid) is taken to its
+    ``gt_sem_seg`` grid by the metrics' own :func:`cloud_mask_to_grid`.
 
     Raises:
         KeyError: a sample has no cloud mask (naming it).
@@ -28,10 +28,9 @@ def cloudy_label_pixels(batch_data_samples: SampleList) -> Tensor:
             raise KeyError('cloudy_pixel_weight needs gt_cloud_mask in every training '
                            f'sample; {sample.metainfo.get("img_path", "a sample")} has '
                            'none (a cloud mask in the dataset or SynthesizeClouds)')
-        mask = sample.gt_cloud_mask.data.float()[None]
-        masks.append(F.interpolate(mask, size=tuple(sample.gt_sem_seg.data.shape[-2:]),
-                                   mode='nearest')[0, 0])
-    return torch.stack(masks)
+        masks.append(cloud_mask_to_grid(sample.gt_cloud_mask.data[0],
+                                        sample.gt_sem_seg.data.shape[-2:]))
+    return torch.stack(masks).float()
 
 
 class CloudyPixelWeights:
