@@ -44,6 +44,9 @@ MODEL_RECIPES = {
         'edc_edc-small-sar-auxiliary-distill-all-pixels' + SUFFIX),
     'edc-no-teacher': ('edc_edc-small-no-teacher' + SUFFIX,),
     'edc-teacher': (TEACHER,),
+    # the teacher alone with class-weighted cross-entropy (is its training stable?)
+    'edc-teacher-class-balanced': (
+        'edc-teacher_edc-small-class-balanced' + SUFFIX,),
 }
 
 #: Configs some recipe trains as a student's teacher: their training keeps its

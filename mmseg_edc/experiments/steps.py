@@ -39,6 +39,51 @@ def config_under_options(config: str, options: Sequence[str] = ()) -> Config:
     return cfg
 
 
+def scaled_schedule(config: str, scale: float, options: Sequence[str] = ()) -> List[str]:
+    """``--cfg-options`` that stretch an iteration-based schedule by ``scale``: the
+    number of iterations, every parameter scheduler's ``begin`` and ``end`` (warm-up
+    included), the validation and checkpoint intervals, each rounded to a whole
+    iteration (at least 1). For learning curves at several training budgets.
+
+    Args:
+        config (str): packaged config name.
+        scale (float): budget factor (2: twice the iterations, the same shape of
+            learning-rate schedule).
+        options (Sequence[str]): ``--cfg-options`` the config is read under.
+
+    Raises:
+        ValueError: ``scale`` is not positive, or the schedule counts epochs.
+    """
+    if scale <= 0:
+        raise ValueError(f'schedule scale must be positive, got {scale}')
+    cfg = config_under_options(config, options)
+
+    def scaled(iterations):
+        return max(1, round(iterations * scale)) if iterations else 0
+
+    if cfg.train_cfg.get('type') != 'IterBasedTrainLoop':
+        raise ValueError(f'{config}: only iteration-based schedules scale, its train '
+                         f'loop is {cfg.train_cfg.get("type")}')
+    scaled_options = [f'train_cfg.max_iters={scaled(cfg.train_cfg.max_iters)}']
+    if 'val_interval' in cfg.train_cfg:
+        scaled_options.append(f'train_cfg.val_interval={scaled(cfg.train_cfg.val_interval)}')
+    schedulers = cfg.get('param_scheduler') or []
+    for index, scheduler in enumerate(
+            [schedulers] if isinstance(schedulers, dict) else schedulers):
+        if scheduler.get('by_epoch', True):
+            raise ValueError(f'{config}: param_scheduler {index} counts epochs; only '
+                             'iteration-based schedules scale')
+        prefix = 'param_scheduler' if isinstance(schedulers, dict) else \
+            f'param_scheduler.{index}'
+        scaled_options += [f'{prefix}.{key}={scaled(scheduler[key])}'
+                           for key in ('begin', 'end') if key in scheduler]
+    checkpoint = cfg.get('default_hooks', {}).get('checkpoint') or {}
+    if 'interval' in checkpoint:
+        scaled_options.append(
+            f'default_hooks.checkpoint.interval={scaled(checkpoint["interval"])}')
+    return scaled_options
+
+
 def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
     """The ``model.teacher.min_val_miou`` of a student config under ``options``, or
     None."""
@@ -146,19 +191,22 @@ class StepRunner:
         teacher_retries (int): how often a teacher whose validation mIoU is below its
             student's ``model.teacher.min_val_miou`` is trained again with another
             seed (:meth:`train_teacher`).
+        schedule_scale (float): every training's iteration schedule stretched by this
+            factor (:func:`scaled_schedule`; 1: the configs' own budgets).
         debug (bool): pass ``--debug`` to the tools.
     """
 
     def __init__(self, work_root: str, train_options: Sequence[str] = (),
                  test_options: Sequence[str] = (), tested_options: Sequence[str] = (),
                  teachers: Collection[str] = (), teacher_retries: int = 2,
-                 debug: bool = False):
+                 schedule_scale: float = 1.0, debug: bool = False):
         self.work_root = work_root
         self.train_options = list(train_options)
         self.test_options = list(test_options)
         self.tested_options = list(tested_options)
         self.teachers = frozenset(teachers)
         self.teacher_retries = teacher_retries
+        self.schedule_scale = schedule_scale
         self.debug = ['--debug'] if debug else []
 
     def work_dir(self, config: str) -> str:
@@ -171,6 +219,8 @@ class StepRunner:
         if osp.isfile(osp.join(work_dir, DONE_MARKER)):
             return marker_seconds(work_dir)
         options = list(self.train_options) + list(extra_options)
+        if self.schedule_scale != 1:
+            options += scaled_schedule(config, self.schedule_scale, options)
         if teacher_work_dir is not None:
             options.append(f'model.teacher.checkpoint={teacher_work_dir}')
         seconds = run_step([*tool('train.py'), config_path(config), '--work-dir', work_dir,

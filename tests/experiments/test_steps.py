@@ -136,3 +136,48 @@ def test_no_validation_also_skips_the_last_iterations_validation(options, valida
                               **dict(loop_args, max_iters=6))
     loop.run()
     assert runner.val_loop.run.call_count == validations
+
+
+def test_a_scaled_schedule_keeps_its_shape():
+    """The EDC teacher's schedule (400 iterations: linear warm-up over 0-40, cosine over
+    40-400, validation every 400, checkpoints every 200) at half and twice the budget."""
+    from mmseg_edc.experiments.steps import scaled_schedule
+    doubled = scaled_schedule(TEACHER, 2)
+    assert doubled == ['train_cfg.max_iters=800', 'train_cfg.val_interval=800',
+                       'param_scheduler.0.begin=0', 'param_scheduler.0.end=80',
+                       'param_scheduler.1.begin=80', 'param_scheduler.1.end=800',
+                       'default_hooks.checkpoint.interval=400']
+    cfg = config_under_options(TEACHER, doubled)
+    assert cfg.train_cfg.max_iters == 800
+    assert [(s.type, s.begin, s.end) for s in cfg.param_scheduler] == [
+        ('LinearLR', 0, 80), ('CosineAnnealingLR', 80, 800)]
+    assert cfg.param_scheduler[1].eta_min == 1e-5               # the rest is kept
+    # read under options: the reference's 600 iterations cut to 100 first, then halved;
+    # its warm-up (0-50) becomes 0-25, its cosine 25-300
+    halved = scaled_schedule(REFERENCE, 0.5, ['train_cfg.max_iters=100'])
+    assert halved[0] == 'train_cfg.max_iters=50'
+    assert 'param_scheduler.0.end=25' in halved and 'param_scheduler.1.end=300' in halved
+
+
+def test_only_iteration_schedules_scale():
+    from mmseg_edc.experiments.steps import scaled_schedule
+    with pytest.raises(ValueError, match='must be positive'):
+        scaled_schedule(TEACHER, 0)
+    with pytest.raises(ValueError, match='counts epochs'):
+        scaled_schedule(TEACHER, 2, ['param_scheduler.0.by_epoch=True'])
+
+
+def test_the_runner_trains_every_config_at_the_scaled_budget(tmp_path, monkeypatch):
+    commands = []
+    from mmseg_edc.experiments import steps
+
+    def fake_step(cmd):
+        commands.append(list(cmd))
+        os.makedirs(cmd[cmd.index('--work-dir') + 1])
+        return 1.0
+    monkeypatch.setattr(steps, 'run_step', fake_step)
+    runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
+                        schedule_scale=2)
+    runner.train(TEACHER)
+    options = commands[0][commands[0].index('--cfg-options') + 1:]
+    assert options[0] == 'randomness.seed=0' and 'train_cfg.max_iters=800' in options

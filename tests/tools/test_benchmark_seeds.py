@@ -26,7 +26,7 @@ def write_ledger(path):
 def test_table_from_a_ledger(seeds_tool, tmp_path):
     write_ledger(tmp_path / 'results.jsonl')
     results = seeds_tool.read_results(str(tmp_path / 'results.jsonl'))
-    assert len(results) == 6 and ('edc', 0, 2) in results
+    assert len(results) == 6 and ('edc', 0, 2, 1.0) in results     # no scale: 1
     args = seeds_tool.parse_args(['--models', 'early-fusion', 'edc', '--baseline', 'edc',
                                   '--seeds', '0', '1', '2'])
     report = seeds_tool.table(results, args)
@@ -45,3 +45,28 @@ def test_table_from_a_ledger(seeds_tool, tmp_path):
 def test_baseline_must_be_one_of_the_models(seeds_tool):
     with pytest.raises(ValueError, match='--baseline edc is not among'):
         seeds_tool.parse_args(['--models', 'early-fusion', '--baseline', 'edc'])
+
+
+def test_runs_at_another_budget_make_their_own_table(seeds_tool, tmp_path):
+    """Runs of ``--schedule-scale 2`` share the ledger but neither the work dirs nor the
+    table of the configs' own budget."""
+    ledger = tmp_path / 'results.jsonl'
+    write_ledger(ledger)
+    with open(ledger, 'a') as f:
+        for model, seed, cloudy in (('edc', 0, 90.0), ('edc', 1, 91.0),
+                                    ('early-fusion', 0, 85.0), ('early-fusion', 1, 89.0)):
+            f.write(json.dumps(dict(model=model, data_seed=0, seed=seed, schedule_scale=2.0,
+                                    train_seconds=200.0, metrics={'cloudy.mIoU': cloudy}))
+                    + '\n')
+    results = seeds_tool.read_results(str(ledger))
+    assert len(results) == 10
+    args = seeds_tool.parse_args(['--models', 'edc', 'early-fusion', '--seeds', '0', '1',
+                                  '--schedule-scale', '2', '--work-dir', 'w'])
+    report = seeds_tool.table(results, args)
+    assert report['schedule_scale'] == 2.0
+    assert report['models']['edc']['metrics']['cloudy.mIoU']['mean'] == 90.5
+    # early fusion - EDC per seed at twice the budget: -5, -2
+    assert report['models']['early-fusion']['versus_baseline']['cloudy.mIoU']['mean'] == -3.5
+    assert seeds_tool.seed_work_dir(args, 0, 1) == 'w/schedule-x2/data0/seed1'
+    args = seeds_tool.parse_args(['--models', 'edc', '--work-dir', 'w'])
+    assert seeds_tool.seed_work_dir(args, 0, 1) == 'w/data0/seed1'

@@ -12,7 +12,9 @@ training continues from its last checkpoint. Teachers are shared by the recipes 
 :meth:`StepRunner.train_teacher`): the table counts those failed teachers and their
 training time. ``edc-teacher`` tests the teacher alone; run it before ``edc`` for the
 same seeds to see every first attempt, failures included (afterwards it finds the
-retrained teacher).
+retrained teacher). ``--schedule-scale F`` trains every config of every recipe for F
+times its iterations (warm-up, decay and intervals stretched alike), in its own folder
+of the work dir: tables at several F are learning curves at several budgets.
 
 Example (the README's table)::
 
@@ -60,6 +62,9 @@ def parse_args(argv=None):
     parser.add_argument('--heavy-cloud-test', action='store_true',
                         help='also test every model on the same test scenes under 60-95 %% '
                         'cloud cover (metrics prefixed heavy.)')
+    parser.add_argument('--schedule-scale', type=float, default=1.0,
+                        help='train every config for this many times its iterations '
+                        '(learning curves; default 1: the configs\' own budgets)')
     parser.add_argument('--out', help='table JSON to write (and .md next to it)')
     args = add_debug_flag(parser).parse_args(argv)
     args.baseline = args.baseline or args.models[0]
@@ -89,14 +94,25 @@ def kept(metrics, prefix=''):
             if k in REPORTED_METRICS or '.IoU.' in k or k.startswith('IoU.')}
 
 
+def schedule_scale(run):
+    """The budget factor a ledger run trained at (runs before the option: 1)."""
+    return run.get('schedule_scale', 1.0)
+
+
 def read_results(path):
-    """Finished runs keyed by ``(model, data_seed, seed)`` (a later line of the same
-    run, e.g. with heavy-cloud metrics added, replaces an earlier one)."""
+    """Finished runs keyed by ``(model, data_seed, seed, schedule scale)`` (a later line
+    of the same run, e.g. with heavy-cloud metrics added, replaces an earlier one)."""
     if not osp.isfile(path):
         return {}
     with open(path) as f:
         runs = [json.loads(line) for line in f if line.strip()]
-    return {(r['model'], r['data_seed'], r['seed']): r for r in runs}
+    return {(r['model'], r['data_seed'], r['seed'], schedule_scale(r)): r for r in runs}
+
+
+def seed_work_dir(args, data_seed, seed):
+    """Work dirs of one (data seed, seed); another schedule scale trains elsewhere."""
+    scaled = [] if args.schedule_scale == 1 else [f'schedule-x{args.schedule_scale:g}']
+    return osp.join(args.work_dir, *scaled, f'data{data_seed}', f'seed{seed}')
 
 
 def run_all(args):
@@ -110,13 +126,15 @@ def run_all(args):
                         ('train_dataloader', 'val_dataloader', 'test_dataloader')]
         for seed in args.seeds:
             runner = StepRunner(
-                osp.join(args.work_dir, f'data{data_seed}', f'seed{seed}'),
+                seed_work_dir(args, data_seed, seed),
                 train_options=data_options + [f'randomness.seed={seed}'],
                 test_options=data_options,
                 tested_options=NO_VALIDATION,
-                teachers=TEACHER_CONFIGS, debug=args.debug)
+                teachers=TEACHER_CONFIGS, schedule_scale=args.schedule_scale,
+                debug=args.debug)
             for model in args.models:
-                run = results.get((model, data_seed, seed))
+                key = (model, data_seed, seed, args.schedule_scale)
+                run = results.get(key)
                 if run is not None and (not args.heavy_cloud_test or run['heavy']):
                     continue
                 configs = MODEL_RECIPES[model]
@@ -124,6 +142,7 @@ def run_all(args):
                     seconds = runner.train_chain(configs)
                     failed = sum(len(runner.failed_runs(c)) for c in configs[:-1])
                     run = dict(model=model, data_seed=data_seed, seed=seed,
+                               schedule_scale=args.schedule_scale,
                                train_seconds=round(seconds, 1), heavy=False,
                                failed_teachers=failed,
                                metrics=kept(runner.test(configs[-1])))
@@ -134,23 +153,25 @@ def run_all(args):
                                metrics=dict(run['metrics'], **kept(heavy, 'heavy.')))
                 with open(ledger, 'a') as f:
                     f.write(json.dumps(run) + '\n')
-                results[(model, data_seed, seed)] = run
+                results[key] = run
     return results
 
 
 def table(results, args):
     """Per model: each metric's summary over runs, training seconds, and the paired
     differences to the baseline."""
+    def runs_of(model):
+        return {(r['data_seed'], r['seed']): r for (m, *_, scale), r in results.items()
+                if m == model and scale == args.schedule_scale
+                and r['data_seed'] in args.data_seeds and r['seed'] in args.seeds}
+
     rows = {}
+    base = runs_of(args.baseline)
     for model in args.models:
-        runs = {(r['data_seed'], r['seed']): r for (m, *_), r in results.items()
-                if m == model and r['data_seed'] in args.data_seeds
-                and r['seed'] in args.seeds}
+        runs = runs_of(model)
         if not runs:
             continue
         metrics = sorted({k for r in runs.values() for k in r['metrics']})
-        base = {(r['data_seed'], r['seed']): r for (m, *_), r in results.items()
-                if m == args.baseline}
         rows[model] = dict(
             runs=len(runs),
             failed_teachers=sum(r.get('failed_teachers', 0) for r in runs.values()),
@@ -163,7 +184,7 @@ def table(results, args):
                     {key: r['metrics'][k] for key, r in base.items() if k in r['metrics']})
                 for k in COMPARED_METRICS})
     return dict(baseline=args.baseline, seeds=args.seeds, data_seeds=args.data_seeds,
-                confidence=0.95, models=rows)
+                schedule_scale=args.schedule_scale, confidence=0.95, models=rows)
 
 
 def markdown(report):
