@@ -19,7 +19,8 @@ SHARED_TEACHER_ABLATIONS = ('plain-pool', 'no-cloud-removal', 'no-distill',
                             'fixed-windows', 'reliability-supervision',
                             'cloudy-pixel-weight')
 #: Ablations that train their own teacher (the change applies to the teacher too).
-OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only', 'sar-auxiliary')
+OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only', 'sar-auxiliary',
+                         'class-balanced')
 
 #: model name -> configs trained in order; the last one is tested.
 MODEL_RECIPES = {
@@ -44,9 +45,8 @@ MODEL_RECIPES = {
         'edc_edc-small-sar-auxiliary-distill-all-pixels' + SUFFIX),
     'edc-no-teacher': ('edc_edc-small-no-teacher' + SUFFIX,),
     'edc-teacher': (TEACHER,),
-    # the teacher alone with class-weighted cross-entropy (is its training stable?)
-    'edc-teacher-class-balanced': (
-        'edc-teacher_edc-small-class-balanced' + SUFFIX,),
+    # the class-balanced variant's teacher alone (is its training stable?)
+    'edc-teacher-class-balanced': ('edc-teacher_edc-small-class-balanced' + SUFFIX,),
 }
 
 #: Configs some recipe trains as a student's teacher: their training keeps its
