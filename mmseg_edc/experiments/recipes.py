@@ -47,6 +47,9 @@ MODEL_RECIPES = {
     'edc-teacher': (TEACHER,),
     # the class-balanced variant's teacher alone (is its training stable?)
     'edc-teacher-class-balanced': ('edc-teacher_edc-small-class-balanced' + SUFFIX,),
+    # ... and with a 16-channel last decoder block (a teacher-only study)
+    'edc-teacher-class-balanced-decoder16': (
+        'edc-teacher_edc-small-class-balanced-decoder16' + SUFFIX,),
 }
 
 #: Configs some recipe trains as a student's teacher: their training keeps its
