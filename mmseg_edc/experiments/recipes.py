@@ -34,6 +34,8 @@ MODEL_RECIPES = {
     # the same, trained for about EDC's wall-clock time (teacher and student together)
     'early-fusion-2.5m-900it': (
         'upernet_r18-small_early-fusion_1xb8-900it_generated-m3mcr-160x160',),
+    'optical-only-2.5m-900it': (
+        'upernet_r18-small_optical-only_1xb8-900it_generated-m3mcr-160x160',),
     **{f'edc-{name}': (TEACHER, f'edc_edc-small-{name}' + SUFFIX)
        for name in SHARED_TEACHER_ABLATIONS},
     **{f'edc-{name}': (f'edc-teacher_edc-small-{name}' + SUFFIX,
