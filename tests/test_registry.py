@@ -30,6 +30,7 @@ OURS = {
         dict(type='CloudWeightedCharbonnierLoss'),
         dict(type='MaskedFeatureDistillationLoss'),
         dict(type='ReliabilitySupervisionLoss'),
+        dict(type='ClassWeightedCrossEntropyLoss', class_weight=[1.0, 2.0]),
         dict(type='EDCBackbone', bands=BANDS, stream_cfg=TINY_STREAM),
         dict(TINY_STREAM, in_channels=4),
         dict(type='EDCStreamAdapter', in_channels=4, backbone=dict(
