@@ -43,7 +43,8 @@ def scaled_schedule(config: str, scale: float, options: Sequence[str] = ()) -> L
     """``--cfg-options`` that stretch an iteration-based schedule by ``scale``: the
     number of iterations, every parameter scheduler's ``begin`` and ``end`` (warm-up
     included), the validation and checkpoint intervals, each rounded to a whole
-    iteration (at least 1). For learning curves at several training budgets.
+    iteration (at least 1 where it was not 0). For learning curves at several training
+    budgets.
 
     Args:
         config (str): packaged config name.
@@ -68,13 +69,12 @@ def scaled_schedule(config: str, scale: float, options: Sequence[str] = ()) -> L
     if 'val_interval' in cfg.train_cfg:
         scaled_options.append(f'train_cfg.val_interval={scaled(cfg.train_cfg.val_interval)}')
     schedulers = cfg.get('param_scheduler') or []
-    for index, scheduler in enumerate(
-            [schedulers] if isinstance(schedulers, dict) else schedulers):
+    single = isinstance(schedulers, dict)
+    for index, scheduler in enumerate([schedulers] if single else schedulers):
         if scheduler.get('by_epoch', True):
             raise ValueError(f'{config}: param_scheduler {index} counts epochs; only '
                              'iteration-based schedules scale')
-        prefix = 'param_scheduler' if isinstance(schedulers, dict) else \
-            f'param_scheduler.{index}'
+        prefix = 'param_scheduler' if single else f'param_scheduler.{index}'
         scaled_options += [f'{prefix}.{key}={scaled(scheduler[key])}'
                            for key in ('begin', 'end') if key in scheduler]
     checkpoint = cfg.get('default_hooks', {}).get('checkpoint') or {}

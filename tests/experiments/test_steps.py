@@ -128,8 +128,7 @@ def test_the_teacher_floor_follows_the_cfg_options():
 def test_no_validation_also_skips_the_last_iterations_validation(options, validations):
     """mmengine's loop validates at max_iters whatever val_interval says; NO_VALIDATION
     must stop that too (a tested run's validation would cost time and select nothing)."""
-    cfg = config_under_options(REFERENCE, ['train_cfg.val_interval=1000000',
-                                                  *options])
+    cfg = config_under_options(REFERENCE, ['train_cfg.val_interval=1000000', *options])
     loop_args = {k: v for k, v in cfg.train_cfg.items() if k != 'type'}
     runner = MagicMock()
     loop = IterBasedTrainLoop(runner, DataLoader(list(range(4)), batch_size=2),

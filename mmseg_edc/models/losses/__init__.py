@@ -7,5 +7,6 @@ from .masked_distillation_loss import MaskedFeatureDistillationLoss
 from .reliability_supervision_loss import ReliabilitySupervisionLoss, clear_fraction
 from .utils import masked_mean, resize_mask
 
-__all__ = ['ClassWeightedCrossEntropyLoss', 'CloudWeightedCharbonnierLoss', 'MaskedFeatureDistillationLoss',
-           'ReliabilitySupervisionLoss', 'clear_fraction', 'masked_mean', 'resize_mask']
+__all__ = ['ClassWeightedCrossEntropyLoss', 'CloudWeightedCharbonnierLoss',
+           'MaskedFeatureDistillationLoss', 'ReliabilitySupervisionLoss', 'clear_fraction',
+           'masked_mean', 'resize_mask']
