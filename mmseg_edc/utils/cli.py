@@ -1,7 +1,8 @@
 """What the command-line tools share: how they end on errors and signals
 (:func:`run_tool`), the runner tools' flags and config loading, and what the
 model-diagnosis tools share (:func:`add_diagnosis_args`, :func:`split_loader`,
-:func:`report_json`).
+:func:`report_json`), and what the dataset tools share (:func:`add_dataset_args`,
+:func:`split_dataset`).
 
 Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
 (:func:`add_debug_flag`):
@@ -25,7 +26,9 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmseg.registry import DATASETS
 
 from ..io import write_file_atomically
 from .packaged import config_argument
@@ -38,6 +41,8 @@ USER_ERROR_STATUS = 2
 #: (ValueError; ``GridMismatchError``, ``CheckpointMismatchError``), unknown keys and
 #: registry names (KeyError).
 USER_ERRORS = (OSError, ValueError, KeyError)
+#: The dataloaders of a config a dataset tool can read.
+DATALOADER_SPLITS = ('train', 'val', 'test')
 
 
 class Terminated(KeyboardInterrupt):
@@ -135,6 +140,41 @@ def add_diagnosis_args(parser, model_help, checkpoint_help, out_help='JSON to wr
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries')
     return add_debug_flag(parser)
+
+
+def add_dataset_args(parser):
+    """Add what every dataset tool takes: the config, the split whose dataset it reads,
+    config overrides and ``--debug``."""
+    parser.add_argument('config', type=config_argument,
+                        help='config file, or the name of a packaged config '
+                        '(mmseg-edc configs lists them)')
+    parser.add_argument('--split', choices=DATALOADER_SPLITS, default='train',
+                        help='whose dataloader: train (default), val or test')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries')
+    return add_debug_flag(parser)
+
+
+def split_dataset(cfg, split, pipeline_length=None):
+    """The dataset of ``cfg.<split>_dataloader``, built in the config's default scope.
+
+    Args:
+        cfg (Config): the config.
+        split (str): one of :data:`DATALOADER_SPLITS`.
+        pipeline_length (int | None): keep only the first transforms of the dataset's
+            pipeline (None: all of them).
+
+    Raises:
+        KeyError: the config has no such dataloader or it has no dataset.
+    """
+    loader = cfg.get(f'{split}_dataloader')
+    if not loader or not loader.get('dataset'):
+        raise KeyError(f'the config has no {split}_dataloader.dataset')
+    dataset = loader['dataset']
+    if pipeline_length is not None:
+        dataset = dict(dataset, pipeline=dataset['pipeline'][:pipeline_length])
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return DATASETS.build(dataset)
 
 
 def split_loader(cfg, split):

@@ -10,7 +10,7 @@ from mmengine.config import Config
 
 from mmseg_edc.command_line import main as mmseg_edc_main
 from mmseg_edc.io import resample_nearest
-from mmseg_edc.utils import packaged_configs
+from mmseg_edc.utils import packaged_configs, split_dataset
 from mmseg_edc.visualization import render_data_sample
 from mmseg_edc.visualization.panel import LEGEND_LINE, SWATCH, TITLE_HEIGHT, colorize_labels
 
@@ -68,7 +68,7 @@ def test_train_panels_show_the_cropped_sample_the_model_sees(browse_tool, tiny_b
     # the same samples, drawn again with the same random state
     cfg = Config.fromfile(packaged_configs()[CONFIG])
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': tiny_benchmark})
-    dataset = tool.build_dataset(cfg, 'train')
+    dataset = split_dataset(cfg, 'train')
     np.random.seed(0)
     for index, path in enumerate(written):
         packed = dataset[index]
@@ -92,8 +92,8 @@ def test_train_panels_show_the_cropped_sample_the_model_sees(browse_tool, tiny_b
             assert swatches(legend, colour) == (index in present), (index, present)
 
 
-def test_browse_command_draws_the_test_split_on_the_label_grid(browse_tool, tiny_benchmark,
-                                                               tmp_path, capsys):
+def test_browse_command_draws_the_test_split_on_the_label_grid(tiny_benchmark, tmp_path,
+                                                               capsys):
     out = str(tmp_path / 'browse_test')
     mmseg_edc_main(['browse', CONFIG, '--split', 'test', '--output-dir', out,
                     '--not-show', '--num-samples', '5', '--legend', 'all',
@@ -103,14 +103,14 @@ def test_browse_command_draws_the_test_split_on_the_label_grid(browse_tool, tiny
     # the whole 300 x 300 tile; every class of the 6-class protocol in the legend
     assert panel.shape[1] == TILES * 300 + (TILES - 1) * GAP
     legend = panel[TITLE_HEIGHT + 300:]
-    palette = packaged_palette(browse_tool, tiny_benchmark)
+    palette = packaged_palette(tiny_benchmark)
     assert all(swatches(legend, colour) == 1 for colour in palette)
 
 
-def packaged_palette(browse_tool, root):
+def packaged_palette(root):
     cfg = Config.fromfile(packaged_configs()[CONFIG])
     cfg.merge_from_dict({'test_dataloader.dataset.data_root': root})
-    return browse_tool.build_dataset(cfg, 'test').metainfo['palette']
+    return split_dataset(cfg, 'test').metainfo['palette']
 
 
 def test_nothing_to_do_and_unknown_split_loader_are_one_line_errors(tiny_benchmark,

@@ -22,29 +22,21 @@ import argparse
 import os.path as osp
 
 import cv2
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
-from mmseg.registry import DATASETS
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.io import write_atomically
-from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+from mmseg_edc.utils import add_dataset_args, run_tool, split_dataset
 from mmseg_edc.visualization import render_data_sample
 from mmseg_edc.visualization.panel import LEGEND_MODES
 
-SPLITS = ('train', 'val', 'test')
 DEFAULT_RGB_BANDS = (2, 1, 0)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config', type=config_argument,
-                        help='config file, or the name of a packaged config '
-                        '(mmseg-edc configs lists them)')
-    parser.add_argument('--split', choices=SPLITS, default='train',
-                        help='whose dataloader: train (default), val or test')
     parser.add_argument('--output-dir', help='folder to write one PNG per sample')
     parser.add_argument('--not-show', action='store_true',
                         help='do not show the panels in a window')
@@ -57,18 +49,7 @@ def parse_args(argv=None):
     parser.add_argument('--rgb-bands', type=int, nargs=3, metavar=('R', 'G', 'B'),
                         help='optical bands shown as red, green, blue (default: the '
                         "config's visualization hook, else 2 1 0)")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
-    return add_debug_flag(parser).parse_args(argv)
-
-
-def build_dataset(cfg, split):
-    """The dataset of ``cfg.<split>_dataloader``, pipeline included."""
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader or not loader.get('dataset'):
-        raise KeyError(f'the config has no {split}_dataloader.dataset')
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return DATASETS.build(loader['dataset'])
+    return add_dataset_args(parser).parse_args(argv)
 
 
 def rgb_bands_of(cfg, chosen):
@@ -100,7 +81,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    dataset = build_dataset(cfg, args.split)
+    dataset = split_dataset(cfg, args.split)
     rgb_bands = rgb_bands_of(cfg, args.rgb_bands)
     count = len(dataset) if args.num_samples is None else min(args.num_samples,
                                                               len(dataset))

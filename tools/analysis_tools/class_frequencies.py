@@ -16,28 +16,16 @@ Example::
 import argparse
 
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
-from mmseg.registry import DATASETS
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
-from mmseg_edc.utils import add_debug_flag, config_argument, report_json, run_tool
-
-SPLITS = ('train', 'val', 'test')
-
+from mmseg_edc.utils import add_dataset_args, report_json, run_tool, split_dataset
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config', type=config_argument,
-                        help='config file, or the name of a packaged config '
-                        '(mmseg-edc configs lists them)')
-    parser.add_argument('--split', choices=SPLITS, default='train',
-                        help='whose dataloader: train (default), val or test')
     parser.add_argument('--out', help='JSON to write (also printed)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
-    return add_debug_flag(parser).parse_args(argv)
+    return add_dataset_args(parser).parse_args(argv)
 
 
 def median_frequency_weights(counts):
@@ -89,10 +77,7 @@ def label_counts(dataset, num_classes):
 
 def class_frequencies(cfg, split):
     """The report: per class name, pixels, share and weight."""
-    dataset_cfg = cfg[f'{split}_dataloader']['dataset']
-    loading = dataset_cfg['pipeline'][:1]
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    dataset = DATASETS.build(dict(dataset_cfg, pipeline=loading))
+    dataset = split_dataset(cfg, split, pipeline_length=1)     # the loading transform
     classes = dataset.metainfo['classes']
     counts, others = label_counts(dataset, len(classes))
     weights = median_frequency_weights(counts)
