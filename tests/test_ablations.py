@@ -64,7 +64,7 @@ def undeclared_changes(cfg, baseline):
 def test_the_comparison_catches_an_undeclared_change():
     cfg = Config.fromfile(ABLATIONS[0])
     assert undeclared_changes(cfg, Config.fromfile(BASELINE)) == set()
-    cfg.model.decode_head.decoder_channels = (64, 32, 16, 16, 16)
+    cfg.model.decode_head.decoder_channels = (64, 32, 16, 16, 4)
     cfg.train_cfg.max_iters = 500
     assert undeclared_changes(cfg, Config.fromfile(BASELINE)) == {
         'model.decode_head.decoder_channels', 'train_cfg.max_iters'}

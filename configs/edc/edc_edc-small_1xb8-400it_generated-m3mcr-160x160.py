@@ -11,6 +11,12 @@ _base_ = [
 ]
 model = dict(
     bands={{_base_.bands}},
+    # class-weighted cross-entropy [ours] (median-frequency weights of the training
+    # split): the rarer class of a pair told apart mainly by SAR is not merged into the
+    # commoner one (docs/design.md §6.10)
+    decode_head=dict(loss_decode=dict(
+        _delete_=True, type='ClassWeightedCrossEntropyLoss',
+        class_weight={{_base_.class_weight}}, loss_weight=1.0)),
     teacher=dict(
         config='{{fileDirname}}/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160.py',
         checkpoint='work_dirs/edc-teacher_edc-small_1xb8-400it_generated-m3mcr-160x160',

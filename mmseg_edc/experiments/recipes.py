@@ -5,7 +5,8 @@ trains its teacher, then the student, whose ``model.teacher.checkpoint`` is set 
 teacher's work dir. The last config of a chain is the one tested. Configs are given by
 their packaged names (``mmseg-edc configs`` lists them). ``edc-teacher`` tests EDC's
 teacher alone (on cloud-free optical input, as it is trained): its spread over seeds
-shows whether teacher training is stable.
+shows whether teacher training is stable; ``edc-teacher-<name>`` does the same for the
+teacher of an own-teacher ablation.
 """
 SUFFIX = '_1xb8-400it_generated-m3mcr-160x160'
 TEACHER = 'edc-teacher_edc-small' + SUFFIX
@@ -20,7 +21,7 @@ SHARED_TEACHER_ABLATIONS = ('plain-pool', 'no-cloud-removal', 'no-distill',
                             'cloudy-pixel-weight')
 #: Ablations that train their own teacher (the change applies to the teacher too).
 OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only', 'sar-auxiliary',
-                         'class-balanced')
+                         'unweighted', 'decoder8')
 
 #: model name -> configs trained in order; the last one is tested.
 MODEL_RECIPES = {
@@ -47,11 +48,9 @@ MODEL_RECIPES = {
         'edc_edc-small-sar-auxiliary-distill-all-pixels' + SUFFIX),
     'edc-no-teacher': ('edc_edc-small-no-teacher' + SUFFIX,),
     'edc-teacher': (TEACHER,),
-    # the class-balanced variant's teacher alone (is its training stable?)
-    'edc-teacher-class-balanced': ('edc-teacher_edc-small-class-balanced' + SUFFIX,),
-    # ... and with a 16-channel last decoder block (a teacher-only study)
-    'edc-teacher-class-balanced-decoder16': (
-        'edc-teacher_edc-small-class-balanced-decoder16' + SUFFIX,),
+    # an own-teacher ablation's teacher alone (is its training stable?)
+    **{f'edc-teacher-{name}': (f'edc-teacher_edc-small-{name}' + SUFFIX,)
+       for name in OWN_TEACHER_ABLATIONS},
 }
 
 #: Configs some recipe trains as a student's teacher: their training keeps its

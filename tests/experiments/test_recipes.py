@@ -21,3 +21,11 @@ def test_teacher_configs_are_the_configs_trained_before_a_student():
     assert TEACHER_CONFIGS == {configs[0] for configs in MODEL_RECIPES.values()
                                if len(configs) == 2}
     assert MODEL_RECIPES['edc-teacher'] == MODEL_RECIPES['edc'][:1]
+
+
+def test_a_teacher_alone_recipe_is_the_first_config_of_its_ablation():
+    alone = [name for name in MODEL_RECIPES if name.startswith('edc-teacher-')]
+    assert 'edc-teacher-unweighted' in alone
+    for name in alone:
+        ablation = 'edc-' + name[len('edc-teacher-'):]
+        assert MODEL_RECIPES[name] == MODEL_RECIPES[ablation][:1], name
