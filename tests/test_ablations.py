@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 
 from mmseg_edc.models.segmentors.frozen_teacher import teacher_model_config
+from mmseg_edc.utils.config_diff import changed_keys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ABLATIONS = sorted(glob.glob(osp.join(ROOT, 'configs', 'edc', 'ablations', 'edc_*.py')))
@@ -20,27 +21,6 @@ DECLARATIONS = ('ablation_changes', 'ablation_teacher')
 #: the last fusion block's optical write-back (the teacher refines no stream there).
 STUDENT_ONLY = re.compile(r'\.reliability\.|^cloud_removal_head\.|^backbone\.fusions\.3\.'
                           r'opt_write_back\.')
-
-
-def flatten(value, prefix=''):
-    """``{dotted.key: leaf}`` of nested dicts and lists (list items by index)."""
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple))
-                                                  for v in value):
-        items = enumerate(value)
-    else:
-        return {prefix[:-1]: value}
-    flat = {}
-    for key, item in items:
-        flat.update(flatten(item, f'{prefix}{key}.'))
-    return flat or {prefix[:-1]: value}
-
-
-def changed_keys(cfg, baseline):
-    """Dotted keys whose values differ (or exist on one side only)."""
-    a, b = flatten(cfg.to_dict()), flatten(baseline.to_dict())
-    return {k for k in a.keys() | b.keys() if a.get(k, '<absent>') != b.get(k, '<absent>')}
 
 
 def is_under(key, declared):

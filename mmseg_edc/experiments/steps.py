@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction
 from mmseg_edc.models.segmentors.frozen_teacher import (recorded_val_miou,
                                                         resolve_teacher_checkpoint)
 from mmseg_edc.utils import Terminated
+from mmseg_edc.utils.config_diff import changed_keys
 from mmseg_edc.utils.packaged import config_path, resource_dir
 
 #: Written into a work dir when its training run finished; holds the seconds it took.
@@ -26,6 +27,18 @@ TEACHER_SEED_STEP = 1000
 #: says, but never before ``val_begin``. For a chain's tested config, whose last
 #: checkpoint the test step scores.
 NO_VALIDATION = ('train_cfg.val_begin=1000000000',)
+#: Top-level config keys that decide what a run trains and how it is evaluated. A work
+#: dir is reused only while these match the config asked for; the others (work dir,
+#: launcher, logging, visualisation, declarations such as ``class_weight`` that reach
+#: the run through these keys) may differ.
+RUN_DEFINING_KEYS = ('model', 'data_preprocessor', 'train_dataloader', 'val_dataloader',
+                     'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg',
+                     'optim_wrapper', 'param_scheduler', 'val_evaluator',
+                     'test_evaluator', 'default_hooks', 'custom_hooks', 'randomness')
+
+
+class ConfigChangedError(ValueError):
+    """A work dir holds a run of another config than the one asked for."""
 
 
 def config_under_options(config: str, options: Sequence[str] = ()) -> Config:
@@ -82,6 +95,32 @@ def scaled_schedule(config: str, scale: float, options: Sequence[str] = ()) -> L
         scaled_options.append(
             f'default_hooks.checkpoint.interval={scaled(checkpoint["interval"])}')
     return scaled_options
+
+
+def recorded_config_changes(work_dir: str, config: str,
+                            options: Sequence[str] = ()) -> List[str]:
+    """Where the config a training in ``work_dir`` recorded (mmengine writes it there as
+    ``<config name>.py`` when the run starts) differs from ``config`` under ``options``
+    in the keys of :data:`RUN_DEFINING_KEYS`.
+
+    Returns:
+        list[str]: the differing dotted keys, sorted; empty when the run is this config's.
+
+    Raises:
+        FileNotFoundError: the work dir holds no recorded config.
+    """
+    recorded = osp.join(work_dir, osp.basename(config_path(config)))
+    if not osp.isfile(recorded):
+        raise FileNotFoundError(
+            f'{work_dir} holds no record of the config its run trained with '
+            f'({osp.basename(recorded)}), so whether it is a run of {config} as now '
+            'configured cannot be told; move it away or train into another --work-dir')
+
+    def run_defining(cfg):
+        return Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS})
+
+    return sorted(changed_keys(run_defining(Config.fromfile(recorded)),
+                               run_defining(config_under_options(config, options))))
 
 
 def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
@@ -212,22 +251,87 @@ class StepRunner:
     def work_dir(self, config: str) -> str:
         return osp.join(self.work_root, config)
 
-    def train(self, config: str, teacher_work_dir: Optional[str] = None,
-              extra_options: Sequence[str] = ()) -> float:
-        """Train ``config`` (a packaged name) unless done; the seconds training took."""
-        work_dir = self.work_dir(config)
-        if osp.isfile(osp.join(work_dir, DONE_MARKER)):
-            return marker_seconds(work_dir)
+    def run_options(self, config: str, teacher_work_dir: Optional[str] = None,
+                    extra_options: Sequence[str] = ()) -> List[str]:
+        """The ``--cfg-options`` ``config`` trains under: the runner's, ``extra_options``,
+        the scaled schedule and the teacher's work dir."""
         options = list(self.train_options) + list(extra_options)
         if self.schedule_scale != 1:
             options += scaled_schedule(config, self.schedule_scale, options)
         if teacher_work_dir is not None:
             options.append(f'model.teacher.checkpoint={teacher_work_dir}')
+        return options
+
+    def tested_config_options(self, config: str) -> List[str]:
+        """Extra options of a chain's last config: ``tested_options`` unless it is some
+        chain's teacher."""
+        return [] if config in self.teachers else list(self.tested_options)
+
+    def teacher_seed(self, config: str, attempt: int) -> int:
+        """``randomness.seed`` of a teacher's ``attempt``-th retry (0: the first run)."""
+        first_seed = config_under_options(config, self.train_options).get(
+            'randomness', {}).get('seed', 0)
+        return first_seed + TEACHER_SEED_STEP * attempt
+
+    def train(self, config: str, teacher_work_dir: Optional[str] = None,
+              extra_options: Sequence[str] = ()) -> float:
+        """Train ``config`` (a packaged name) unless done; the seconds training took.
+        A finished or interrupted run in its work dir is reused or resumed only if it
+        was trained with the same config (:meth:`check_unchanged`)."""
+        work_dir = self.work_dir(config)
+        options = self.run_options(config, teacher_work_dir, extra_options)
+        if any(osp.isfile(osp.join(work_dir, name))
+               for name in (DONE_MARKER, 'last_checkpoint')):
+            self.check_unchanged(config, options)
+            if osp.isfile(osp.join(work_dir, DONE_MARKER)):
+                return marker_seconds(work_dir)
         seconds = run_step([*tool('train.py'), config_path(config), '--work-dir', work_dir,
                             '--resume-or-start', *self.debug, '--cfg-options', *options])
         with open(osp.join(work_dir, DONE_MARKER), 'w') as f:
             json.dump(dict(seconds=round(seconds, 1)), f)
         return seconds
+
+    def check_unchanged(self, config: str, options: Sequence[str]) -> None:
+        """Refuse to reuse or resume ``config``'s work dir when the run there was
+        trained with another config (:func:`recorded_config_changes`): a changed
+        config, e.g. a new default, must not be scored with an old run's weights.
+
+        Raises:
+            FileNotFoundError: the work dir holds no recorded config.
+            ConfigChangedError: naming the work dir and the differing keys.
+        """
+        work_dir = self.work_dir(config)
+        changes = recorded_config_changes(work_dir, config, options)
+        if changes:
+            shown = ', '.join(changes[:6]) + (', ...' if len(changes) > 6 else '')
+            raise ConfigChangedError(
+                f'{work_dir} holds a run of {config} as configured before: '
+                f'{len(changes)} setting(s) differ now ({shown}); train into another '
+                '--work-dir (or move this run away) to train the current config')
+
+    def check_recorded_chain(self, configs: Sequence[str]) -> None:
+        """Check, training nothing, that every config of a recipe whose result is
+        recorded is still the config its work dir trained (:meth:`check_unchanged`;
+        a teacher's last attempt, after the failed ones kept aside).
+
+        Raises:
+            FileNotFoundError: a config of the recipe has no finished run here.
+            ConfigChangedError: a config changed since its run.
+        """
+        teacher = None
+        for index, config in enumerate(configs):
+            work_dir = self.work_dir(config)
+            if not osp.isfile(osp.join(work_dir, DONE_MARKER)):
+                raise FileNotFoundError(
+                    f'a result of {configs[-1]} is recorded, but {work_dir} holds no '
+                    'finished run to check it against')
+            if index < len(configs) - 1:
+                seed = self.teacher_seed(config, len(self.failed_runs(config)))
+                extra = [f'randomness.seed={seed}']
+            else:
+                extra = self.tested_config_options(config)
+            self.check_unchanged(config, self.run_options(config, teacher, extra))
+            teacher = work_dir
 
     def train_chain(self, configs: Sequence[str]) -> float:
         """Train every config of a recipe in order; total training seconds (a
@@ -238,9 +342,7 @@ class StepRunner:
                 floor = teacher_floor(configs[index + 1], self.train_options)
                 seconds += self.train_teacher(config, floor)
             else:
-                tested = config not in self.teachers
-                seconds += self.train(config, teacher,
-                                      self.tested_options if tested else ())
+                seconds += self.train(config, teacher, self.tested_config_options(config))
             teacher = self.work_dir(config)
         return seconds
 
@@ -253,11 +355,9 @@ class StepRunner:
         work_dir = self.work_dir(config)
         failures = self.failed_runs(config)
         seconds = sum(marker_seconds(failed) for failed in failures)
-        first_seed = config_under_options(config, self.train_options).get(
-            'randomness', {}).get('seed', 0)
         while True:
             attempt = len(failures)
-            seed = first_seed + TEACHER_SEED_STEP * attempt
+            seed = self.teacher_seed(config, attempt)
             seconds += self.train(config, extra_options=[f'randomness.seed={seed}'])
             if floor is None:
                 return seconds

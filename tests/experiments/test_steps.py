@@ -9,7 +9,8 @@ from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from mmseg_edc.experiments import NO_VALIDATION, StepRunner
-from mmseg_edc.experiments.steps import DONE_MARKER, config_under_options
+from mmseg_edc.experiments.steps import (DONE_MARKER, ConfigChangedError,
+                                         config_under_options, recorded_config_changes)
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
 
 REFERENCE = 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160'
@@ -180,3 +181,69 @@ def test_the_runner_trains_every_config_at_the_scaled_budget(tmp_path, monkeypat
     runner.train(TEACHER)
     options = commands[0][commands[0].index('--cfg-options') + 1:]
     assert options[0] == 'randomness.seed=0' and 'train_cfg.max_iters=800' in options
+
+
+def record_run(work_dir, config, options, seconds=10.0):
+    """A finished run as the tools leave it: mmengine's record of the config it trained
+    (``<config name>.py``) and the done marker."""
+    os.makedirs(work_dir, exist_ok=True)
+    config_under_options(config, options).dump(osp.join(work_dir, config + '.py'))
+    with open(osp.join(work_dir, DONE_MARKER), 'w') as f:
+        json.dump(dict(seconds=seconds), f)
+
+
+def test_recorded_config_changes_are_the_run_defining_keys_that_differ(tmp_path):
+    work_dir = str(tmp_path / REFERENCE)
+    record_run(work_dir, REFERENCE, ['randomness.seed=4'])
+    assert recorded_config_changes(work_dir, REFERENCE, ['randomness.seed=4']) == []
+    # the work dir and logging do not decide a run; the seed and the schedule do
+    assert recorded_config_changes(work_dir, REFERENCE, [
+        'randomness.seed=4', 'work_dir=elsewhere', 'log_level=DEBUG']) == []
+    assert recorded_config_changes(work_dir, REFERENCE, [
+        'randomness.seed=5', 'train_cfg.max_iters=7']) == [
+            'randomness.seed', 'train_cfg.max_iters']
+    with pytest.raises(FileNotFoundError, match='holds no record of the config'):
+        recorded_config_changes(str(tmp_path), REFERENCE)
+
+
+@pytest.mark.parametrize('finished', [True, False], ids=['finished', 'interrupted'])
+def test_a_run_of_a_changed_config_is_neither_reused_nor_resumed(tmp_path, monkeypatch,
+                                                                 finished):
+    from mmseg_edc.experiments import steps
+    monkeypatch.setattr(steps, 'run_step', MagicMock(side_effect=AssertionError('trained')))
+    runner = StepRunner(str(tmp_path), train_options=['train_cfg.max_iters=3'])
+    work_dir = runner.work_dir(REFERENCE)
+    record_run(work_dir, REFERENCE, ['train_cfg.max_iters=2'])
+    if not finished:        # a checkpoint of an unfinished run, which would be resumed
+        os.replace(osp.join(work_dir, DONE_MARKER), osp.join(work_dir, 'last_checkpoint'))
+    with pytest.raises(ConfigChangedError, match=r'1 setting\(s\) differ now '
+                       r'\(train_cfg.max_iters\); train into another --work-dir'):
+        runner.train(REFERENCE)
+    unchanged = StepRunner(str(tmp_path), train_options=['train_cfg.max_iters=2'])
+    if finished:                # the same config: reused, from its marker
+        assert unchanged.train(REFERENCE) == 10.0
+    else:                       # the same config: resumed
+        with pytest.raises(AssertionError, match='trained'):
+            unchanged.train(REFERENCE)
+
+
+def test_a_recorded_chain_is_checked_at_its_teachers_last_attempt(tmp_path, monkeypatch):
+    """A teacher retried once trained its kept run with seed 0 and its last one with
+    seed 1000; its student with the teacher's work dir and the tested options. Checking
+    trains nothing, and finds a changed student config."""
+    from mmseg_edc.experiments import steps
+    monkeypatch.setattr(steps, 'run_step', MagicMock(side_effect=AssertionError('trained')))
+    student = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
+    runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
+                        tested_options=NO_VALIDATION)
+    with pytest.raises(FileNotFoundError, match='holds no finished run'):
+        runner.check_recorded_chain([TEACHER, student])
+    teacher_dir = runner.work_dir(TEACHER)
+    record_run(teacher_dir + '_failed1', TEACHER, ['randomness.seed=0'])
+    record_run(teacher_dir, TEACHER, ['randomness.seed=1000'])
+    record_run(runner.work_dir(student), student, [
+        'randomness.seed=0', *NO_VALIDATION, f'model.teacher.checkpoint={teacher_dir}'])
+    runner.check_recorded_chain([TEACHER, student])
+    changed = StepRunner(str(tmp_path), train_options=['randomness.seed=0'])
+    with pytest.raises(ConfigChangedError, match=r'train_cfg\.val_begin'):
+        changed.check_recorded_chain([TEACHER, student])

@@ -70,3 +70,20 @@ def test_runs_at_another_budget_make_their_own_table(seeds_tool, tmp_path):
     assert seeds_tool.seed_work_dir(args, 0, 1) == 'w/schedule-x2/data0/seed1'
     args = seeds_tool.parse_args(['--models', 'edc', '--work-dir', 'w'])
     assert seeds_tool.seed_work_dir(args, 0, 1) == 'w/data0/seed1'
+
+
+def test_a_recorded_result_without_its_run_stops_the_table(seeds_tool, tmp_path):
+    """A ledger result is used only while its work dirs show it was trained with the
+    current configs; without them the tool says so instead of tabulating it."""
+    data = tmp_path / 'data_seed0'
+    data.mkdir()
+    (data / 'generated_benchmark.json').write_text(json.dumps(dict(complete=True)))
+    work = tmp_path / 'work'
+    work.mkdir()
+    write_ledger(work / 'results.jsonl')
+    args = seeds_tool.parse_args(['--models', 'early-fusion', '--seeds', '0',
+                                  '--work-dir', str(work), '--data-root',
+                                  str(tmp_path / 'data')])
+    with pytest.raises(FileNotFoundError, match='is recorded, but .*data0/seed0/'
+                       'upernet_r18-tiny_early-fusion.* holds no finished run'):
+        seeds_tool.run_all(args)

@@ -6,9 +6,13 @@ then its student) with ``randomness.seed=<seed>`` on the generated benchmark of 
 seed, and tests the last checkpoint on the test split (validation during training is
 off: no model selection touches the test split). Runs are resumable: a finished run's
 result is kept in ``<work-dir>/results.jsonl`` and not run again; an interrupted
-training continues from its last checkpoint. Teachers are shared by the recipes of one
-(data seed, seed); a teacher whose validation mIoU falls below its student's
-``min_val_miou`` is kept aside and trained again with another seed (at most twice,
+training continues from its last checkpoint. A recorded result or a work dir is used
+only while its configs are still the ones its runs trained with (the config mmengine
+records in each work dir, compared in every key that decides a run): after a config
+changes, the tool stops and asks for another ``--work-dir`` instead of mixing runs.
+Teachers are shared by the recipes of one (data seed, seed); a teacher whose validation
+mIoU falls below its student's ``min_val_miou`` is kept aside and trained again with
+another seed (at most twice,
 :meth:`StepRunner.train_teacher`): the table counts those failed teachers and their
 training time. ``edc-teacher`` tests the teacher alone; run it before ``edc`` for the
 same seeds to see every first attempt, failures included (afterwards it finds the
@@ -135,9 +139,11 @@ def run_all(args):
             for model in args.models:
                 key = (model, data_seed, seed, args.schedule_scale)
                 run = results.get(key)
-                if run is not None and (not args.heavy_cloud_test or run['heavy']):
-                    continue
                 configs = MODEL_RECIPES[model]
+                if run is not None:
+                    runner.check_recorded_chain(configs)
+                    if not args.heavy_cloud_test or run['heavy']:
+                        continue
                 if run is None:
                     seconds = runner.train_chain(configs)
                     failed = sum(len(runner.failed_runs(c)) for c in configs[:-1])
