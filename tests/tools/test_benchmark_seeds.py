@@ -87,3 +87,36 @@ def test_a_recorded_result_without_its_run_stops_the_table(seeds_tool, tmp_path)
     with pytest.raises(FileNotFoundError, match='is recorded, but .*data0/seed0/'
                        'upernet_r18-tiny_early-fusion.* holds no finished run'):
         seeds_tool.run_all(args)
+
+
+def test_a_failed_run_is_reported_and_the_others_go_on(seeds_tool, tmp_path, monkeypatch):
+    """The student of seed 0 fails (a step exits 2): early fusion of seed 0 and both
+    models of seed 1 still run; the table holds what finished, the failure is listed
+    in it and ends the tool, and nothing of the failed run is recorded."""
+    data = tmp_path / 'data_seed0'
+    data.mkdir()
+    (data / 'generated_benchmark.json').write_text(json.dumps(dict(complete=True)))
+
+    def train_chain(runner, configs):
+        if configs[-1].startswith('edc_') and runner.work_root.endswith('seed0'):
+            raise SystemExit(2)
+        return 5.0
+
+    monkeypatch.setattr(seeds_tool.StepRunner, 'train_chain', train_chain)
+    monkeypatch.setattr(seeds_tool.StepRunner, 'failed_runs', lambda runner, config: [])
+    monkeypatch.setattr(seeds_tool.StepRunner, 'test',
+                        lambda runner, config, **kwargs: {'mIoU': 80.0, 'cloudy.mIoU': 70.0})
+    out = tmp_path / 'table.json'
+    with pytest.raises(SystemExit, match=r'1 run\(s\) failed and are not in the table: '
+                       r'edc data seed 0 seed 0 \(status 2\)'):
+        seeds_tool.main(['--models', 'edc', 'early-fusion', '--seeds', '0', '1',
+                         '--work-dir', str(tmp_path / 'work'),
+                         '--data-root', str(tmp_path / 'data'), '--out', str(out)])
+    with open(tmp_path / 'work' / 'results.jsonl') as f:
+        recorded = [(r['model'], r['seed']) for r in map(json.loads, f)]
+    assert recorded == [('early-fusion', 0), ('edc', 1), ('early-fusion', 1)]
+    report = json.loads(out.read_text())
+    assert report['failed_runs'] == [dict(model='edc', data_seed=0, seed=0, status=2)]
+    assert report['models']['edc']['runs'] == 1
+    assert 'Failed, not in the table: edc (data seed 0, seed 0).' in (
+        tmp_path / 'table.md').read_text()

@@ -9,7 +9,9 @@ result is kept in ``<work-dir>/results.jsonl`` and not run again; an interrupted
 training continues from its last checkpoint. A recorded result or a work dir is used
 only while its configs are still the ones its runs trained with (the config mmengine
 records in each work dir, compared in every key that decides a run): after a config
-changes, the tool stops and asks for another ``--work-dir`` instead of mixing runs.
+changes, the tool stops and asks for another ``--work-dir`` instead of mixing runs. A
+run whose training or test fails (e.g. a student refusing its teacher after the retries)
+is not recorded and the other runs go on; the table lists it, and the tool exits 1.
 Teachers are shared by the recipes of one (data seed, seed); a teacher whose validation
 mIoU falls below its student's ``min_val_miou`` is kept aside and trained again with
 another seed (at most twice,
@@ -119,11 +121,46 @@ def seed_work_dir(args, data_seed, seed):
     return osp.join(args.work_dir, *scaled, f'data{data_seed}', f'seed{seed}')
 
 
+def run_model(args, runner, model, data_seed, seed, run=None):
+    """Train and test one model's recipe (or check a recorded run and add its
+    heavy-cloud test); the ledger line to record, or None when nothing is missing.
+
+    Raises:
+        SystemExit: a training or test step failed (its exit status).
+    """
+    configs = MODEL_RECIPES[model]
+    if run is not None:
+        runner.check_recorded_chain(configs)
+        if not args.heavy_cloud_test or run['heavy']:
+            return None
+    else:
+        seconds = runner.train_chain(configs)
+        failed = sum(len(runner.failed_runs(c)) for c in configs[:-1])
+        run = dict(model=model, data_seed=data_seed, seed=seed,
+                   schedule_scale=args.schedule_scale, train_seconds=round(seconds, 1),
+                   heavy=False, failed_teachers=failed,
+                   metrics=kept(runner.test(configs[-1])))
+    if args.heavy_cloud_test:
+        heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[
+            f'test_dataloader.dataset.data_root={heavy_root(args, data_seed)}'])
+        run = dict(run, heavy=True, metrics=dict(run['metrics'], **kept(heavy, 'heavy.')))
+    return run
+
+
 def run_all(args):
-    """Run every missing (data seed, seed, model); return all results."""
+    """Run every missing (data seed, seed, model).
+
+    A run whose training or test step fails (a student refusing its teacher after the
+    retries, a crash) is reported and left out of the ledger, so the next call tries it
+    again; the other runs go on.
+
+    Returns:
+        tuple[dict, list[dict]]: all recorded results (:func:`read_results`) and the
+        failed runs (model, data seed, seed, exit status).
+    """
     ledger = osp.join(args.work_dir, 'results.jsonl')
     os.makedirs(args.work_dir, exist_ok=True)
-    results = read_results(ledger)
+    results, failures = read_results(ledger), []
     for data_seed in args.data_seeds:
         root = data_root(args, data_seed)
         data_options = [f'{loader}.dataset.data_root={root}' for loader in
@@ -138,29 +175,21 @@ def run_all(args):
                 debug=args.debug)
             for model in args.models:
                 key = (model, data_seed, seed, args.schedule_scale)
-                run = results.get(key)
-                configs = MODEL_RECIPES[model]
-                if run is not None:
-                    runner.check_recorded_chain(configs)
-                    if not args.heavy_cloud_test or run['heavy']:
-                        continue
+                try:
+                    run = run_model(args, runner, model, data_seed, seed, results.get(key))
+                except SystemExit as failed:
+                    failures.append(dict(model=model, data_seed=data_seed, seed=seed,
+                                         status=failed.code))
+                    print(f'{model}, data seed {data_seed}, seed {seed}: a step failed '
+                          f'(exit status {failed.code}); not recorded, the other runs go '
+                          'on', flush=True)
+                    continue
                 if run is None:
-                    seconds = runner.train_chain(configs)
-                    failed = sum(len(runner.failed_runs(c)) for c in configs[:-1])
-                    run = dict(model=model, data_seed=data_seed, seed=seed,
-                               schedule_scale=args.schedule_scale,
-                               train_seconds=round(seconds, 1), heavy=False,
-                               failed_teachers=failed,
-                               metrics=kept(runner.test(configs[-1])))
-                if args.heavy_cloud_test:
-                    heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[
-                        f'test_dataloader.dataset.data_root={heavy_root(args, data_seed)}'])
-                    run = dict(run, heavy=True,
-                               metrics=dict(run['metrics'], **kept(heavy, 'heavy.')))
+                    continue
                 with open(ledger, 'a') as f:
                     f.write(json.dumps(run) + '\n')
                 results[key] = run
-    return results
+    return results, failures
 
 
 def table(results, args):
@@ -220,17 +249,26 @@ def markdown(report):
         cells += [cell(row['metrics'].get(m)) for m in shown]
         cells += [difference(row['versus_baseline'].get(m)) for m in COMPARED_METRICS]
         lines.append('| ' + ' | '.join(cells) + ' |')
+    failed = [f'{f["model"]} (data seed {f["data_seed"]}, seed {f["seed"]})'
+              for f in report.get('failed_runs', ())]
+    if failed:
+        lines += ['', 'Failed, not in the table: ' + ', '.join(failed) + '.']
     return '\n'.join(lines) + '\n'
 
 
 def main(argv=None):
     args = parse_args(argv)
-    report = table(run_all(args), args)
+    results, failures = run_all(args)
+    report = dict(table(results, args), failed_runs=failures)
     text = markdown(report)
     print(text)
     if args.out:
         write_file_atomically(args.out, json.dumps(report, indent=2))
         write_file_atomically(osp.splitext(args.out)[0] + '.md', text)
+    if failures:
+        raise SystemExit(f'{len(failures)} run(s) failed and are not in the table: '
+                         + '; '.join(f'{f["model"]} data seed {f["data_seed"]} seed '
+                                     f'{f["seed"]} (status {f["status"]})' for f in failures))
 
 
 if __name__ == '__main__':
