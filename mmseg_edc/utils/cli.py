@@ -192,6 +192,15 @@ def report_json(report, out=None):
         write_file_atomically(out, text)
 
 
+def read_config(path, cfg_options=None):
+    """The config at ``path`` with ``--cfg-options`` (a dict from mmengine's
+    ``DictAction``) merged in, if any."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def load_config(args):
     """Read ``args.config`` and apply launcher, overrides and work dir.
 
@@ -199,10 +208,8 @@ def load_config(args):
     ``work_dirs/<config name>``, as in mmseg's tools.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     if args.launcher != 'none' and not torch.cuda.is_available():
         use_cpu_distributed(cfg, args.launcher)
     if args.work_dir is not None:

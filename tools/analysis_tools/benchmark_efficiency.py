@@ -45,13 +45,13 @@ import re
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
 from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, config_argument, run_tool
+from mmseg_edc.utils import add_debug_flag, config_argument, read_config, run_tool
 from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
                                         input_channel_count, interleaved_rounds,
                                         machine_settings, matmul_rate, paired_ratios,
@@ -108,9 +108,7 @@ def parse_args(argv=None):
 
 
 def build_model(config_path, cfg_options, device):
-    cfg = Config.fromfile(config_path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    cfg = read_config(config_path, cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     torch.manual_seed(0)
     return build_inference_model(cfg.model).to(device)

@@ -29,7 +29,7 @@ import sys
 import time
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -37,7 +37,7 @@ from mmseg.registry import MODELS
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.utils import add_debug_flag, read_config, run_tool
 from mmseg_edc.utils.efficiency import (interleaved_rounds, machine_settings,
                                         paired_ratios, spread)
 
@@ -67,9 +67,7 @@ def parse_args(argv=None):
 
 def training_setup(config_path, args):
     """The model (train mode, random teacher), its optimizer wrapper and batches."""
-    cfg = Config.fromfile(config_path)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(config_path, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     loader = cfg.train_dataloader
     loader.update(num_workers=0, persistent_workers=False)

@@ -22,13 +22,12 @@ import argparse
 import os.path as osp
 
 import cv2
-from mmengine.config import Config
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.io import write_atomically
-from mmseg_edc.utils import add_dataset_args, run_tool, split_dataset
+from mmseg_edc.utils import add_dataset_args, read_config, run_tool, split_dataset
 from mmseg_edc.visualization import render_data_sample
 from mmseg_edc.visualization.panel import LEGEND_MODES
 
@@ -78,9 +77,7 @@ def main(argv=None):
         raise ValueError('nothing to do: give --output-dir, or drop --not-show')
     if args.num_samples is not None and args.num_samples < 1:
         raise ValueError(f'--num-samples must be positive, got {args.num_samples}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     dataset = split_dataset(cfg, args.split)
     rgb_bands = rgb_bands_of(cfg, args.rgb_bands)
     count = len(dataset) if args.num_samples is None else min(args.num_samples,

@@ -16,11 +16,10 @@ Example::
 import argparse
 
 import numpy as np
-from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
-from mmseg_edc.utils import add_dataset_args, report_json, run_tool, split_dataset
+from mmseg_edc.utils import add_dataset_args, read_config, report_json, run_tool, split_dataset
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -94,9 +93,7 @@ def class_frequencies(cfg, split):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     report_json(class_frequencies(cfg, args.split), args.out)
 
 

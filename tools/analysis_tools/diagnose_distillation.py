@@ -25,7 +25,7 @@ from mmengine.config import Config
 from mmseg_edc.apis import init_optical_sar_model
 from mmseg_edc.evaluation.pixel_fields import cloud_mask_to_grid, label_window_side
 from mmseg_edc.models.segmentors.frozen_teacher import FrozenTeacher
-from mmseg_edc.utils import add_diagnosis_args, report_json, run_tool, split_loader
+from mmseg_edc.utils import add_diagnosis_args, read_config, report_json, run_tool, split_loader
 
 REGIONS = ('clear', 'cloudy')
 
@@ -94,9 +94,7 @@ class RegionStats:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     student = init_optical_sar_model(cfg, args.checkpoint)
     teacher = load_teacher(cfg)
     loader = split_loader(cfg, args.split)

@@ -22,7 +22,7 @@ import json
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
@@ -31,7 +31,7 @@ from mmseg.registry import DATASETS
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
 from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.utils import add_debug_flag, read_config, run_tool
 from mmseg_edc.utils.efficiency import autocast_context, machine_settings
 from mmseg_edc.utils.module_scopes import ModuleScopes
 
@@ -99,9 +99,7 @@ def compare(model, data, precision):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = cfg.test_dataloader.dataset
     if args.data_root:

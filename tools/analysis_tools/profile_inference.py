@@ -31,14 +31,14 @@ import time
 from collections import defaultdict
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 import mmseg_edc  # noqa: F401  (compat fixes, registration)
 from mmseg_edc.apis import build_inference_model
 from mmseg_edc.io import write_file_atomically
-from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.utils import add_debug_flag, read_config, run_tool
 from mmseg_edc.utils.efficiency import (autocast_context, input_channel_count,
                                         machine_settings)
 from mmseg_edc.utils.module_scopes import ModuleScopes
@@ -123,9 +123,7 @@ def text_table(rows, columns, limit):
 
 
 def profile(args):
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     torch.manual_seed(0)
     model = build_inference_model(cfg.model)
