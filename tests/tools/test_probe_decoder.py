@@ -14,10 +14,10 @@ def test_one_probe_per_decoder_block_and_the_models_own_iou(
     out = tmp_path / 'probe.json'
     options = ['--cfg-options', f'val_dataloader.dataset.data_root={data}']
     report = tool.main([TEACHER, checkpoint, '--out', str(out), *options])
-    # EDC-small's segmentation decoder: five U-Net blocks (64, 32, 16, 16, 8 channels)
+    # EDC-small's segmentation decoder: five U-Net blocks (64, 32, 16, 16, 16 channels)
     assert list(report['probe_iou']) == ['block1 (64 ch)', 'block2 (32 ch)',
                                          'block3 (16 ch)', 'block4 (16 ch)',
-                                         'block5 (8 ch)']
+                                         'block5 (16 ch)']
     classes = ['forest', 'rangeland', 'agriculture', 'urban', 'barren', 'water']
     assert all(list(ious) == classes for ious in report['probe_iou'].values())
     assert list(report['model_iou']) == classes
