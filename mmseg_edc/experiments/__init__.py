@@ -5,5 +5,5 @@ from .statistics import paired_difference, summarise
 from .steps import NO_VALIDATION, ConfigChangedError, StepRunner, latest_test_metrics
 
 __all__ = ['MODEL_RECIPES', 'NO_VALIDATION', 'REPORTED_METRICS', 'ConfigChangedError',
-           'StepRunner',
-           'TEACHER_CONFIGS', 'latest_test_metrics', 'paired_difference', 'summarise']
+           'StepRunner', 'TEACHER_CONFIGS', 'latest_test_metrics', 'paired_difference',
+           'summarise']
