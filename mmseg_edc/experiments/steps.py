@@ -1,6 +1,7 @@
 """Train and test chains of configs through the tools, as subprocesses, resumably."""
 import argparse
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -121,6 +122,16 @@ def recorded_config_changes(work_dir: str, config: str,
 
     return sorted(changed_keys(run_defining(Config.fromfile(recorded)),
                                run_defining(config_under_options(config, options))))
+
+
+def run_defining_digest(cfg: Config) -> str:
+    """SHA-256 of ``cfg``'s :data:`RUN_DEFINING_KEYS` (canonical JSON, keys sorted): two
+    configs train and evaluate alike exactly when their digests match. A ledger keeps
+    it so that a recorded result can be checked against the current configs once its
+    work dir is gone (a new checkout, another machine)."""
+    settings = Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS}).to_dict()
+    text = json.dumps(settings, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
@@ -247,9 +258,17 @@ class StepRunner:
         self.teacher_retries = teacher_retries
         self.schedule_scale = schedule_scale
         self.debug = ['--debug'] if debug else []
+        self._configs = {}
 
     def work_dir(self, config: str) -> str:
         return osp.join(self.work_root, config)
+
+    def config(self, config: str, options: Sequence[str] = ()) -> Config:
+        """:func:`config_under_options`, read once per runner (not to be modified)."""
+        key = (config, tuple(options))
+        if key not in self._configs:
+            self._configs[key] = config_under_options(config, options)
+        return self._configs[key]
 
     def run_options(self, config: str, teacher_work_dir: Optional[str] = None,
                     extra_options: Sequence[str] = ()) -> List[str]:
@@ -269,7 +288,7 @@ class StepRunner:
 
     def teacher_seed(self, config: str, attempt: int) -> int:
         """``randomness.seed`` of a teacher's ``attempt``-th retry (0: the first run)."""
-        first_seed = config_under_options(config, self.train_options).get(
+        first_seed = self.config(config, self.train_options).get(
             'randomness', {}).get('seed', 0)
         return first_seed + TEACHER_SEED_STEP * attempt
 
@@ -309,29 +328,89 @@ class StepRunner:
                 f'{len(changes)} setting(s) differ now ({shown}); train into another '
                 '--work-dir (or move this run away) to train the current config')
 
-    def check_recorded_chain(self, configs: Sequence[str]) -> None:
+    def chain_run_options(self, configs: Sequence[str],
+                          teacher_seeds: Optional[dict] = None) -> List[tuple]:
+        """``(config, options)`` each config of a finished recipe trained under: a
+        teacher with the seed of its last attempt (``teacher_seeds[config]`` where
+        given, else counted from the failed runs kept beside its work dir), the last
+        config with its tested options and the teacher's work dir."""
+        chain, teacher = [], None
+        for index, config in enumerate(configs):
+            if index < len(configs) - 1:
+                seed = (teacher_seeds or {}).get(config)
+                if seed is None:
+                    seed = self.teacher_seed(config, len(self.failed_runs(config)))
+                extra = [f'randomness.seed={seed}']
+            else:
+                extra = self.tested_config_options(config)
+            chain.append((config, self.run_options(config, teacher, extra)))
+            teacher = self.work_dir(config)
+        return chain
+
+    def chain_record(self, configs: Sequence[str]) -> List[dict]:
+        """What a ledger keeps of a finished recipe so that its result can be checked
+        without its work dirs (:meth:`check_recorded_chain`): per config its name,
+        the seed it trained with, and :func:`run_defining_digest` of it as trained
+        (the teacher's work dir left out: the teacher has its own entry)."""
+        record = []
+        for config, options in self.chain_run_options(configs):
+            cfg = self.config(config, self.without_teacher_dir(options))
+            record.append(dict(config=config, seed=cfg.get('randomness', {}).get('seed'),
+                               sha256=run_defining_digest(cfg)))
+        return record
+
+    @staticmethod
+    def without_teacher_dir(options: Sequence[str]) -> List[str]:
+        return [o for o in options if not o.startswith('model.teacher.checkpoint=')]
+
+    def check_recorded_chain(self, configs: Sequence[str],
+                             record: Optional[Sequence[dict]] = None) -> None:
         """Check, training nothing, that every config of a recipe whose result is
-        recorded is still the config its work dir trained (:meth:`check_unchanged`;
-        a teacher's last attempt, after the failed ones kept aside).
+        recorded is still the config it was trained with.
+
+        With the ledger's ``record`` (:meth:`chain_record`), each config's digest is
+        compared, its work dir not needed; a teacher's recorded seed must be one of
+        its attempts. Without it (a ledger line of before the records), the configs
+        mmengine recorded in the work dirs are compared (:meth:`check_unchanged`; a
+        teacher's last attempt, after the failed ones kept aside).
 
         Raises:
-            FileNotFoundError: a config of the recipe has no finished run here.
+            FileNotFoundError: without ``record``, a config of the recipe has no
+                finished run here.
             ConfigChangedError: a config changed since its run.
         """
-        teacher = None
-        for index, config in enumerate(configs):
+        if record is not None:
+            self.check_chain_record(configs, record)
+            return
+        for config, options in self.chain_run_options(configs):
             work_dir = self.work_dir(config)
             if not osp.isfile(osp.join(work_dir, DONE_MARKER)):
                 raise FileNotFoundError(
                     f'a result of {configs[-1]} is recorded, but {work_dir} holds no '
                     'finished run to check it against')
-            if index < len(configs) - 1:
-                seed = self.teacher_seed(config, len(self.failed_runs(config)))
-                extra = [f'randomness.seed={seed}']
-            else:
-                extra = self.tested_config_options(config)
-            self.check_unchanged(config, self.run_options(config, teacher, extra))
-            teacher = work_dir
+            self.check_unchanged(config, options)
+
+    def check_chain_record(self, configs: Sequence[str], record: Sequence[dict]) -> None:
+        """The digest check of :meth:`check_recorded_chain`."""
+        entries = {entry['config']: entry for entry in record}
+        if sorted(entries) != sorted(configs):
+            raise ConfigChangedError(
+                f'the recorded result of {configs[-1]} was trained by the recipe '
+                f'{sorted(entries)}, not by {list(configs)} as now')
+        teachers = {config: entries[config]['seed'] for config in configs[:-1]}
+        for config, seed in teachers.items():
+            attempts = [self.teacher_seed(config, k) for k in range(self.teacher_retries + 1)]
+            if seed not in attempts:
+                raise ConfigChangedError(
+                    f'the recorded result of {configs[-1]} used a teacher {config} '
+                    f'trained with seed {seed}, none of its attempts now {attempts}')
+        for config, options in self.chain_run_options(configs, teachers):
+            cfg = self.config(config, self.without_teacher_dir(options))
+            if run_defining_digest(cfg) != entries[config]['sha256']:
+                raise ConfigChangedError(
+                    f'the recorded result of {configs[-1]} was trained with {config} as '
+                    'configured before (the digest of its run-defining settings differs '
+                    'now); record it again under another ledger or --work-dir')
 
     def train_chain(self, configs: Sequence[str]) -> float:
         """Train every config of a recipe in order; total training seconds (a

@@ -10,7 +10,8 @@ from torch.utils.data import DataLoader
 
 from mmseg_edc.experiments import NO_VALIDATION, StepRunner
 from mmseg_edc.experiments.steps import (DONE_MARKER, ConfigChangedError,
-                                         config_under_options, recorded_config_changes)
+                                         config_under_options, recorded_config_changes,
+                                         run_defining_digest)
 from mmseg_edc.synthesis import generate_m3mcr_benchmark
 
 REFERENCE = 'upernet_r18-tiny_early-fusion_1xb8-600it_generated-m3mcr-160x160'
@@ -247,3 +248,44 @@ def test_a_recorded_chain_is_checked_at_its_teachers_last_attempt(tmp_path, monk
     changed = StepRunner(str(tmp_path), train_options=['randomness.seed=0'])
     with pytest.raises(ConfigChangedError, match=r'train_cfg\.val_begin'):
         changed.check_recorded_chain([TEACHER, student])
+
+
+def test_the_run_defining_digest_follows_exactly_the_run_defining_keys():
+    base = run_defining_digest(config_under_options(REFERENCE, ['randomness.seed=3']))
+    assert len(base) == 64
+    assert run_defining_digest(config_under_options(
+        REFERENCE, ['randomness.seed=3', 'work_dir=elsewhere', 'log_level=DEBUG'])) == base
+    for changed in ('randomness.seed=4', 'train_cfg.max_iters=7',
+                    'model.decode_head.dropout_ratio=0.5'):
+        assert run_defining_digest(config_under_options(REFERENCE, [changed])) != base
+
+
+def test_a_chain_record_checks_a_result_without_its_work_dirs(tmp_path, monkeypatch):
+    """The ledger's record of a chain (seed and digest per config) checks a recorded
+    result in a checkout that has none of its work dirs: the same options pass; a
+    changed student setting, a teacher seed that is none of its attempts, or another
+    recipe are refused. A teacher retried once is recorded at its last attempt."""
+    from mmseg_edc.experiments import steps
+    monkeypatch.setattr(steps, 'run_step', MagicMock(side_effect=AssertionError('trained')))
+    student = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
+    chain = [TEACHER, student]
+    trained = StepRunner(str(tmp_path / 'first'), train_options=['randomness.seed=0'],
+                         tested_options=NO_VALIDATION)
+    os.makedirs(trained.work_dir(TEACHER) + '_failed1')
+    record = trained.chain_record(chain)
+    assert [(e['config'], e['seed']) for e in record] == [(TEACHER, 1000), (student, 0)]
+    fresh = StepRunner(str(tmp_path / 'checkout'), train_options=['randomness.seed=0'],
+                       tested_options=NO_VALIDATION)
+    fresh.check_recorded_chain(chain, record)
+    with pytest.raises(FileNotFoundError, match='holds no finished run'):
+        fresh.check_recorded_chain(chain)           # a line without records needs its runs
+    validating = StepRunner(str(tmp_path / 'checkout'), train_options=['randomness.seed=0'])
+    with pytest.raises(ConfigChangedError, match=f'trained with {student} as configured '
+                       'before'):
+        validating.check_recorded_chain(chain, record)
+    reseeded = [dict(record[0], seed=7), record[1]]
+    with pytest.raises(ConfigChangedError, match='trained with seed 7, none of its '
+                       r'attempts now \[0, 1000, 2000\]'):
+        fresh.check_recorded_chain(chain, reseeded)
+    with pytest.raises(ConfigChangedError, match='trained by the recipe'):
+        fresh.check_recorded_chain([student], record)

@@ -120,3 +120,42 @@ def test_a_failed_run_is_reported_and_the_others_go_on(seeds_tool, tmp_path, mon
     assert report['models']['edc']['runs'] == 1
     assert 'Failed, not in the table: edc (data seed 0, seed 0).' in (
         tmp_path / 'table.md').read_text()
+
+
+def test_a_ledger_kept_apart_resumes_without_the_work_dirs(seeds_tool, tmp_path,
+                                                           monkeypatch):
+    """Recorded runs carry the records of their configs, so a ledger committed apart
+    from the work dirs (``--ledger``) is checked and tabulated in a new checkout
+    without training anything; a line of before the records is given them once its
+    work dirs pass the old check."""
+    data = tmp_path / 'data_seed0'
+    data.mkdir()
+    (data / 'generated_benchmark.json').write_text(json.dumps(dict(complete=True)))
+    trained = []
+
+    def train_chain(runner, configs):
+        trained.append(configs[-1])
+        return 5.0
+
+    monkeypatch.setattr(seeds_tool.StepRunner, 'train_chain', train_chain)
+    monkeypatch.setattr(seeds_tool.StepRunner, 'test',
+                        lambda runner, config, **kwargs: {'mIoU': 80.0, 'cloudy.mIoU': 70.0})
+    ledger = tmp_path / 'docs' / 'results.jsonl'
+    common = ['--models', 'early-fusion', '--seeds', '0', '--data-root',
+              str(tmp_path / 'data'), '--ledger', str(ledger)]
+    seeds_tool.main(common + ['--work-dir', str(tmp_path / 'work')])
+    assert len(trained) == 1 and not (tmp_path / 'work' / 'results.jsonl').exists()
+    (line,) = map(json.loads, ledger.read_text().splitlines())
+    assert [entry['seed'] for entry in line['configs']] == [0]
+    seeds_tool.main(common + ['--work-dir', str(tmp_path / 'new-checkout')])
+    assert len(trained) == 1                            # checked, tabulated, not trained
+
+    old_line = {k: v for k, v in line.items() if k != 'configs'}
+    ledger.write_text(json.dumps(old_line) + '\n')
+    checked = []
+    monkeypatch.setattr(seeds_tool.StepRunner, 'check_recorded_chain',
+                        lambda runner, configs, record=None: checked.append(record))
+    seeds_tool.main(common + ['--work-dir', str(tmp_path / 'work')])
+    lines = [json.loads(text) for text in ledger.read_text().splitlines()]
+    assert checked == [None] and len(trained) == 1
+    assert len(lines) == 2 and lines[1]['configs'] == line['configs']

@@ -5,11 +5,15 @@ Each run trains a model's recipe (mmseg_edc/experiments/recipes.py: EDC is its t
 then its student) with ``randomness.seed=<seed>`` on the generated benchmark of a data
 seed, and tests the last checkpoint on the test split (validation during training is
 off: no model selection touches the test split). Runs are resumable: a finished run's
-result is kept in ``<work-dir>/results.jsonl`` and not run again; an interrupted
-training continues from its last checkpoint. A recorded result or a work dir is used
-only while its configs are still the ones its runs trained with (the config mmengine
-records in each work dir, compared in every key that decides a run): after a config
-changes, the tool stops and asks for another ``--work-dir`` instead of mixing runs. A
+result is kept in the ledger (``--ledger``, default ``<work-dir>/results.jsonl``) and not
+run again; an interrupted training continues from its last checkpoint. A recorded result
+or a work dir is used only while its configs are still the ones its runs trained with:
+each ledger line keeps, per config of its recipe, the seed and a digest of every key that
+decides a run (:func:`~mmseg_edc.experiments.steps.run_defining_digest`), so a ledger kept
+apart from the work dirs (committed next to its tables) still checks, and resumes, in a
+new checkout, where only the teachers a new run needs are trained again; a work dir is
+reused only while the config mmengine recorded in it matches. After a config changes, the
+tool stops and asks for another ledger or ``--work-dir`` instead of mixing runs. A
 run whose training or test fails (e.g. a student refusing its teacher after the retries)
 is not recorded and the other runs go on; the table lists it, and the tool exits 1.
 Teachers are shared by the recipes of one (data seed, seed); a teacher whose validation
@@ -27,7 +31,8 @@ Example (the README's table)::
     python tools/analysis_tools/benchmark_seeds.py \\
         --models edc early-fusion optical-only edc-no-distill --seeds 0 1 2 \\
         --data-seeds 0 1 --baseline edc --work-dir work_dirs/seeds \\
-        --out docs/benchmarks/seeds_generated-m3mcr.json
+        --ledger docs/benchmarks/seeds/results.jsonl \\
+        --out docs/benchmarks/seeds/seeds_generated-m3mcr.json
 
 Writes the table as JSON (``--out``) and Markdown (same name, ``.md``).
 """
@@ -60,6 +65,9 @@ def parse_args(argv=None):
     parser.add_argument('--baseline', help='model the paired differences are taken to '
                         '(default: the first of --models)')
     parser.add_argument('--work-dir', default='work_dirs/seeds')
+    parser.add_argument('--ledger', help='JSON-lines file of the recorded results '
+                        '(default: <work-dir>/results.jsonl); keep it with the tables '
+                        'to resume and re-tabulate without the work dirs')
     parser.add_argument('--data-root', default='data/generated_m3mcr',
                         help='prefix of the generated data roots (<prefix>_seed<N>)')
     parser.add_argument('--num-train', type=int, default=200)
@@ -122,16 +130,19 @@ def seed_work_dir(args, data_seed, seed):
 
 
 def run_model(args, runner, model, data_seed, seed, run=None):
-    """Train and test one model's recipe (or check a recorded run and add its
-    heavy-cloud test); the ledger line to record, or None when nothing is missing.
+    """Train and test one model's recipe (or check a recorded run, adding its
+    heavy-cloud test or, to a line of before them, the records of its configs); the
+    ledger line to record, or None when nothing is missing.
 
     Raises:
         SystemExit: a training or test step failed (its exit status).
     """
     configs = MODEL_RECIPES[model]
     if run is not None:
-        runner.check_recorded_chain(configs)
-        if not args.heavy_cloud_test or run['heavy']:
+        runner.check_recorded_chain(configs, run.get('configs'))
+        if 'configs' not in run:    # a line of before the records, checked in its work dirs
+            run = dict(run, configs=runner.chain_record(configs))
+        elif not args.heavy_cloud_test or run['heavy']:
             return None
     else:
         seconds = runner.train_chain(configs)
@@ -139,8 +150,14 @@ def run_model(args, runner, model, data_seed, seed, run=None):
         run = dict(model=model, data_seed=data_seed, seed=seed,
                    schedule_scale=args.schedule_scale, train_seconds=round(seconds, 1),
                    heavy=False, failed_teachers=failed,
+                   configs=runner.chain_record(configs),
                    metrics=kept(runner.test(configs[-1])))
-    if args.heavy_cloud_test:
+    if args.heavy_cloud_test and not run['heavy']:
+        if not osp.isfile(osp.join(runner.work_dir(configs[-1]), 'last_checkpoint')):
+            raise FileNotFoundError(
+                f'{model} (data seed {data_seed}, seed {seed}) is recorded without a '
+                f'heavy-cloud test, and its work dir {runner.work_dir(configs[-1])} is '
+                'gone: record it again under another ledger to test it')
         heavy = runner.test(configs[-1], tag='test_heavy', extra_options=[
             f'test_dataloader.dataset.data_root={heavy_root(args, data_seed)}'])
         run = dict(run, heavy=True, metrics=dict(run['metrics'], **kept(heavy, 'heavy.')))
@@ -158,8 +175,9 @@ def run_all(args):
         tuple[dict, list[dict]]: all recorded results (:func:`read_results`) and the
         failed runs (model, data seed, seed, exit status).
     """
-    ledger = osp.join(args.work_dir, 'results.jsonl')
+    ledger = args.ledger or osp.join(args.work_dir, 'results.jsonl')
     os.makedirs(args.work_dir, exist_ok=True)
+    os.makedirs(osp.dirname(osp.abspath(ledger)), exist_ok=True)
     results, failures = read_results(ledger), []
     for data_seed in args.data_seeds:
         root = data_root(args, data_seed)
