@@ -99,10 +99,22 @@ def autocast_context(device, precision):
     return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
 
 
+def cpu_model():
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` says."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine_settings(threads, precision):
     """What a timing depends on: threads, precision, torch, CPU, load average."""
     return dict(threads=threads, precision=precision, torch=torch.__version__,
-                cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
+                cpu=cpu_model(), cpu_count=os.cpu_count(),
                 load_average=[round(x, 2) for x in os.getloadavg()])
 
 

@@ -147,6 +147,7 @@ def test_a_ledger_kept_apart_resumes_without_the_work_dirs(seeds_tool, tmp_path,
     assert len(trained) == 1 and not (tmp_path / 'work' / 'results.jsonl').exists()
     (line,) = map(json.loads, ledger.read_text().splitlines())
     assert [entry['seed'] for entry in line['configs']] == [0]
+    assert line['machine']['matmul_gmacs'] > 0 and line['machine']['cpu_count'] >= 1
     seeds_tool.main(common + ['--work-dir', str(tmp_path / 'new-checkout')])
     assert len(trained) == 1                            # checked, tabulated, not trained
 

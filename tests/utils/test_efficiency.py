@@ -1,3 +1,6 @@
+import os.path as osp
+import platform
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -83,4 +86,10 @@ def test_matmul_rate_and_machine_settings():
     settings = machine_settings(2, 'fp32')
     assert settings['threads'] == 2 and settings['torch'] == torch.__version__
     assert len(settings['load_average']) == 3
+    if osp.isfile('/proc/cpuinfo'):             # the model name, not just 'x86_64'
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f
+                     if line.startswith('model name')]
+        assert settings['cpu'] == (names[0] if names else platform.processor()
+                                   or platform.machine())
 

@@ -41,12 +41,15 @@ import json
 import os
 import os.path as osp
 
+import torch
+
 from mmseg_edc.experiments import (MODEL_RECIPES, NO_VALIDATION, REPORTED_METRICS,
                                    TEACHER_CONFIGS, StepRunner, paired_difference,
                                    summarise)
 from mmseg_edc.experiments.steps import ensure_generated_benchmark
 from mmseg_edc.io import write_file_atomically
 from mmseg_edc.utils import add_debug_flag, run_tool
+from mmseg_edc.utils.efficiency import machine_settings, matmul_rate
 
 #: Metrics whose paired differences the table reports (``heavy.``: on the heavy-cloud
 #: test data, when asked for).
@@ -129,6 +132,14 @@ def seed_work_dir(args, data_seed, seed):
     return osp.join(args.work_dir, *scaled, f'data{data_seed}', f'seed{seed}')
 
 
+def machine_record():
+    """Where a run's ``train_seconds`` were taken: threads, torch, CPU, load average,
+    and the dense fp32 matmul rate measured right after the run (GMAC/s), by which the
+    times of runs recorded on other machines compare."""
+    return dict(machine_settings(torch.get_num_threads(), 'fp32'),
+                matmul_gmacs=round(matmul_rate() / 1e9, 1))
+
+
 def run_model(args, runner, model, data_seed, seed, run=None):
     """Train and test one model's recipe (or check a recorded run, adding its
     heavy-cloud test or, to a line of before them, the records of its configs); the
@@ -150,7 +161,7 @@ def run_model(args, runner, model, data_seed, seed, run=None):
         run = dict(model=model, data_seed=data_seed, seed=seed,
                    schedule_scale=args.schedule_scale, train_seconds=round(seconds, 1),
                    heavy=False, failed_teachers=failed,
-                   configs=runner.chain_record(configs),
+                   configs=runner.chain_record(configs), machine=machine_record(),
                    metrics=kept(runner.test(configs[-1])))
     if args.heavy_cloud_test and not run['heavy']:
         if not osp.isfile(osp.join(runner.work_dir(configs[-1]), 'last_checkpoint')):
