@@ -98,6 +98,11 @@ def scaled_schedule(config: str, scale: float, options: Sequence[str] = ()) -> L
     return scaled_options
 
 
+def run_defining_settings(cfg: Config) -> Config:
+    """The part of ``cfg`` under :data:`RUN_DEFINING_KEYS`."""
+    return Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS})
+
+
 def recorded_config_changes(work_dir: str, config: str,
                             options: Sequence[str] = ()) -> List[str]:
     """Where the config a training in ``work_dir`` recorded (mmengine writes it there as
@@ -117,11 +122,8 @@ def recorded_config_changes(work_dir: str, config: str,
             f'({osp.basename(recorded)}), so whether it is a run of {config} as now '
             'configured cannot be told; move it away or train into another --work-dir')
 
-    def run_defining(cfg):
-        return Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS})
-
-    return sorted(changed_keys(run_defining(Config.fromfile(recorded)),
-                               run_defining(config_under_options(config, options))))
+    return sorted(changed_keys(run_defining_settings(Config.fromfile(recorded)),
+                               run_defining_settings(config_under_options(config, options))))
 
 
 def run_defining_digest(cfg: Config) -> str:
@@ -129,7 +131,7 @@ def run_defining_digest(cfg: Config) -> str:
     configs train and evaluate alike exactly when their digests match. A ledger keeps
     it so that a recorded result can be checked against the current configs once its
     work dir is gone (a new checkout, another machine)."""
-    settings = Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS}).to_dict()
+    settings = run_defining_settings(cfg).to_dict()
     text = json.dumps(settings, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -329,11 +331,12 @@ class StepRunner:
                 '--work-dir (or move this run away) to train the current config')
 
     def chain_run_options(self, configs: Sequence[str],
-                          teacher_seeds: Optional[dict] = None) -> List[tuple]:
+                          teacher_seeds: Optional[dict] = None,
+                          teacher_dirs: bool = True) -> List[tuple]:
         """``(config, options)`` each config of a finished recipe trained under: a
         teacher with the seed of its last attempt (``teacher_seeds[config]`` where
         given, else counted from the failed runs kept beside its work dir), the last
-        config with its tested options and the teacher's work dir."""
+        config with its tested options and (``teacher_dirs``) the teacher's work dir."""
         chain, teacher = [], None
         for index, config in enumerate(configs):
             if index < len(configs) - 1:
@@ -344,24 +347,28 @@ class StepRunner:
             else:
                 extra = self.tested_config_options(config)
             chain.append((config, self.run_options(config, teacher, extra)))
-            teacher = self.work_dir(config)
+            teacher = self.work_dir(config) if teacher_dirs else None
         return chain
+
+    def chain_digests(self, configs: Sequence[str],
+                      teacher_seeds: Optional[dict] = None) -> List[tuple]:
+        """``(config, seed, digest)`` of each config of a finished recipe as
+        :meth:`chain_run_options` gives it, the teacher's work dir left out (the
+        teacher has its own entry): :func:`run_defining_digest` and ``randomness.seed``."""
+        digests = []
+        for config, options in self.chain_run_options(configs, teacher_seeds,
+                                                      teacher_dirs=False):
+            cfg = self.config(config, options)
+            digests.append((config, cfg.get('randomness', {}).get('seed'),
+                            run_defining_digest(cfg)))
+        return digests
 
     def chain_record(self, configs: Sequence[str]) -> List[dict]:
         """What a ledger keeps of a finished recipe so that its result can be checked
         without its work dirs (:meth:`check_recorded_chain`): per config its name,
-        the seed it trained with, and :func:`run_defining_digest` of it as trained
-        (the teacher's work dir left out: the teacher has its own entry)."""
-        record = []
-        for config, options in self.chain_run_options(configs):
-            cfg = self.config(config, self.without_teacher_dir(options))
-            record.append(dict(config=config, seed=cfg.get('randomness', {}).get('seed'),
-                               sha256=run_defining_digest(cfg)))
-        return record
-
-    @staticmethod
-    def without_teacher_dir(options: Sequence[str]) -> List[str]:
-        return [o for o in options if not o.startswith('model.teacher.checkpoint=')]
+        the seed it trained with, and its digest (:meth:`chain_digests`)."""
+        return [dict(config=config, seed=seed, sha256=digest)
+                for config, seed, digest in self.chain_digests(configs)]
 
     def check_recorded_chain(self, configs: Sequence[str],
                              record: Optional[Sequence[dict]] = None) -> None:
@@ -404,9 +411,8 @@ class StepRunner:
                 raise ConfigChangedError(
                     f'the recorded result of {configs[-1]} used a teacher {config} '
                     f'trained with seed {seed}, none of its attempts now {attempts}')
-        for config, options in self.chain_run_options(configs, teachers):
-            cfg = self.config(config, self.without_teacher_dir(options))
-            if run_defining_digest(cfg) != entries[config]['sha256']:
+        for config, _, digest in self.chain_digests(configs, teachers):
+            if digest != entries[config]['sha256']:
                 raise ConfigChangedError(
                     f'the recorded result of {configs[-1]} was trained with {config} as '
                     'configured before (the digest of its run-defining settings differs '
