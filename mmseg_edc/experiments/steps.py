@@ -103,11 +103,11 @@ def run_defining_settings(cfg: Config) -> Config:
     return Config({key: cfg.get(key) for key in RUN_DEFINING_KEYS})
 
 
-def recorded_config_changes(work_dir: str, config: str,
-                            options: Sequence[str] = ()) -> List[str]:
+def recorded_config_changes(work_dir: str, config: str, wanted: Config) -> List[str]:
     """Where the config a training in ``work_dir`` recorded (mmengine writes it there as
-    ``<config name>.py`` when the run starts) differs from ``config`` under ``options``
-    in the keys of :data:`RUN_DEFINING_KEYS`.
+    ``<config name>.py`` when the run starts) differs from ``wanted`` (``config`` as it
+    would train now, e.g. :func:`config_under_options`) in the keys of
+    :data:`RUN_DEFINING_KEYS`.
 
     Returns:
         list[str]: the differing dotted keys, sorted; empty when the run is this config's.
@@ -123,7 +123,7 @@ def recorded_config_changes(work_dir: str, config: str,
             'configured cannot be told; move it away or train into another --work-dir')
 
     return sorted(changed_keys(run_defining_settings(Config.fromfile(recorded)),
-                               run_defining_settings(config_under_options(config, options))))
+                               run_defining_settings(wanted)))
 
 
 def run_defining_digest(cfg: Config) -> str:
@@ -134,13 +134,6 @@ def run_defining_digest(cfg: Config) -> str:
     settings = run_defining_settings(cfg).to_dict()
     text = json.dumps(settings, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def teacher_floor(student: str, options: Sequence[str] = ()) -> Optional[float]:
-    """The ``model.teacher.min_val_miou`` of a student config under ``options``, or
-    None."""
-    teacher = config_under_options(student, options).model.get('teacher') or {}
-    return teacher.get('min_val_miou')
 
 
 def marker_seconds(work_dir: str) -> float:
@@ -322,7 +315,7 @@ class StepRunner:
             ConfigChangedError: naming the work dir and the differing keys.
         """
         work_dir = self.work_dir(config)
-        changes = recorded_config_changes(work_dir, config, options)
+        changes = recorded_config_changes(work_dir, config, self.config(config, options))
         if changes:
             shown = ', '.join(changes[:6]) + (', ...' if len(changes) > 6 else '')
             raise ConfigChangedError(
@@ -424,12 +417,18 @@ class StepRunner:
         seconds, teacher = 0.0, None
         for index, config in enumerate(configs):
             if index < len(configs) - 1:
-                floor = teacher_floor(configs[index + 1], self.train_options)
+                floor = self.teacher_floor(configs[index + 1])
                 seconds += self.train_teacher(config, floor)
             else:
                 seconds += self.train(config, teacher, self.tested_config_options(config))
             teacher = self.work_dir(config)
         return seconds
+
+    def teacher_floor(self, student: str) -> Optional[float]:
+        """The ``model.teacher.min_val_miou`` of a student config under the runner's
+        training options, or None."""
+        teacher = self.config(student, self.train_options).model.get('teacher') or {}
+        return teacher.get('min_val_miou')
 
     def train_teacher(self, config: str, floor: Optional[float]) -> float:
         """Train a teacher; while its recorded validation mIoU is below its student's

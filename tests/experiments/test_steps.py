@@ -52,9 +52,8 @@ def test_a_teacher_keeps_its_validation_even_where_a_chain_tests_it(tmp_path, mo
         trained.append((config, teacher_work_dir, list(extra_options)))
         return 1.0
 
-    from mmseg_edc.experiments import steps
     monkeypatch.setattr(StepRunner, 'train', record)
-    monkeypatch.setattr(steps, 'teacher_floor', lambda student, options=(): None)
+    monkeypatch.setattr(StepRunner, 'teacher_floor', lambda self, student: None)
     runner = StepRunner(str(tmp_path), train_options=['randomness.seed=0'],
                         tested_options=NO_VALIDATION,
                         teachers={TEACHER})
@@ -117,13 +116,16 @@ def test_teacher_retries_are_bounded_and_need_a_floor(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
-def test_the_teacher_floor_follows_the_cfg_options():
-    from mmseg_edc.experiments.steps import teacher_floor
+def test_the_teacher_floor_follows_the_cfg_options(tmp_path):
     student = 'edc_edc-small_1xb8-400it_generated-m3mcr-160x160'
-    assert teacher_floor(student) == 80.0                       # the config's floor
-    assert teacher_floor(student, ['randomness.seed=3']) == 80.0
-    assert teacher_floor(student, ['model.teacher.min_val_miou=None']) is None
-    assert teacher_floor(student, ['model.teacher.min_val_miou=60']) == 60
+
+    def floor(options):
+        return StepRunner(str(tmp_path), train_options=options).teacher_floor(student)
+
+    assert floor([]) == 80.0                                    # the config's floor
+    assert floor(['randomness.seed=3']) == 80.0
+    assert floor(['model.teacher.min_val_miou=None']) is None
+    assert floor(['model.teacher.min_val_miou=60']) == 60
 
 
 @pytest.mark.parametrize('options, validations', [((), 1), (NO_VALIDATION, 0)])
@@ -196,15 +198,19 @@ def record_run(work_dir, config, options, seconds=10.0):
 def test_recorded_config_changes_are_the_run_defining_keys_that_differ(tmp_path):
     work_dir = str(tmp_path / REFERENCE)
     record_run(work_dir, REFERENCE, ['randomness.seed=4'])
-    assert recorded_config_changes(work_dir, REFERENCE, ['randomness.seed=4']) == []
+
+    def changes(in_dir, options):
+        return recorded_config_changes(in_dir, REFERENCE,
+                                       config_under_options(REFERENCE, options))
+
+    assert changes(work_dir, ['randomness.seed=4']) == []
     # the work dir and logging do not decide a run; the seed and the schedule do
-    assert recorded_config_changes(work_dir, REFERENCE, [
-        'randomness.seed=4', 'work_dir=elsewhere', 'log_level=DEBUG']) == []
-    assert recorded_config_changes(work_dir, REFERENCE, [
-        'randomness.seed=5', 'train_cfg.max_iters=7']) == [
-            'randomness.seed', 'train_cfg.max_iters']
+    assert changes(work_dir, ['randomness.seed=4', 'work_dir=elsewhere',
+                              'log_level=DEBUG']) == []
+    assert changes(work_dir, ['randomness.seed=5', 'train_cfg.max_iters=7']) == [
+        'randomness.seed', 'train_cfg.max_iters']
     with pytest.raises(FileNotFoundError, match='holds no record of the config'):
-        recorded_config_changes(str(tmp_path), REFERENCE)
+        changes(str(tmp_path), [])
 
 
 @pytest.mark.parametrize('finished', [True, False], ids=['finished', 'interrupted'])
