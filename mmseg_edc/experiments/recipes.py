@@ -18,7 +18,8 @@ SHARED_TEACHER_ABLATIONS = ('plain-pool', 'no-cloud-removal', 'no-distill',
                             'absolute-discrepancy', 'no-write-back', 'no-carrier-upsample',
                             'reliability-weighted-carriers', 'distill-all-pixels',
                             'fixed-windows', 'reliability-supervision',
-                            'cloudy-pixel-weight', 'distill-weight16')
+                            'cloudy-pixel-weight', 'distill-weight16',
+                            'sar-to-decoder')
 #: Ablations that train their own teacher (the change applies to the teacher too).
 OWN_TEACHER_ABLATIONS = ('no-carrier-tokens', 'optical-only', 'sar-auxiliary',
                          'unweighted', 'decoder8')

@@ -91,6 +91,11 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         reliability_loss (dict, optional): [ours] e.g. ``ReliabilitySupervisionLoss``:
             the backbone's reliability maps ``A_i`` are pulled towards the clear share
             of their cells (docs/design.md §6.11); needs a fusion that builds ``A``.
+        sar_to_decoder (bool): [ours] the segmentation decoder reads
+            ``F_i + (1 - A_i) * SAR_i`` at every level instead of the fused map
+            ``F_i``: the SAR stream reaches the decoder directly where the reliability
+            map judges the optical input unreliable (docs/design.md §6.11). Adds no
+            parameters; needs a fusion that builds ``A``.
         **kwargs: ``EncoderDecoder``'s arguments (``data_preprocessor``,
             ``train_cfg``, ``test_cfg``, ``auxiliary_head``, ``init_cfg``, ...).
     """
@@ -100,7 +105,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
                  cloud_removal_head: Optional[dict] = None,
                  teacher: Optional[dict] = None, distill_loss: Optional[dict] = None,
                  optical_input: str = 'cloudy', reliability_loss: Optional[dict] = None,
-                 auxiliary_stream: str = 'fused', **kwargs):
+                 auxiliary_stream: str = 'fused', sar_to_decoder: bool = False,
+                 **kwargs):
         if kwargs.get('neck') is not None:
             raise ValueError('EDCSegmentor fuses inside its backbone and takes no neck; '
                              'use DCHFNeck with a plain EncoderDecoder instead')
@@ -116,6 +122,7 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
                          data_preprocessor=data_preprocessor, **kwargs)
         self.optical_input = optical_input
         self.auxiliary_stream = auxiliary_stream
+        self.sar_to_decoder = sar_to_decoder
         self.cloud_removal_head = None
         if cloud_removal_head is not None:
             cloud_removal_head = fill_or_check(cloud_removal_head, 'out_channels',
@@ -153,11 +160,25 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
         """
         streams = self.backbone.forward_streams(inputs)
         size = decoded_size(batch_img_metas[0]) or tuple(inputs.shape[-2:])
-        logits, feature = self.decode_head.forward_with_features(streams['fused'], size)
+        logits, feature = self.decode_head.forward_with_features(
+            self.segmentation_pyramid(streams), size)
         clear = None
         if with_reconstruction and self.cloud_removal_head is not None:
             clear = self.cloud_removal_head(streams['optical'], size)
         return logits, feature, clear, streams
+
+    def segmentation_pyramid(self, streams: dict) -> List[Tensor]:
+        """What the segmentation decoder reads: the fused maps ``F_i`` or, with
+        ``sar_to_decoder``, ``F_i + (1 - A_i) * SAR_i`` (each ``B x C_i x H_i x W_i``,
+        ``A_i`` ``B x 1 x H_i x W_i``)."""
+        if not self.sar_to_decoder:
+            return streams['fused']
+        if any(a is None for a in streams['reliability']):
+            raise ValueError('sar_to_decoder weighs the SAR stream by 1 - A, but the '
+                             'backbone\'s fusion builds no reliability map A at some '
+                             'stage (use_reliability=False, the teacher variant)')
+        return [fused + (1 - reliability) * sar for fused, sar, reliability in
+                zip(streams['fused'], streams['sar'], streams['reliability'])]
 
     def with_cloud_free_optical(self, inputs: Tensor, data_samples) -> Tensor:
         """The student batch with the cloud-free image in place of the cloudy one.

@@ -234,3 +234,34 @@ def test_the_auxiliary_head_reads_the_stream_it_is_given(tiny_edc):
     assert aux_inputs == [streams[0]['sar']]
     with pytest.raises(ValueError, match='auxiliary_stream'):
         MODELS.build(tiny_edc.model_cfg(auxiliary_stream='cm'))
+
+
+def test_sar_reaches_the_decoder_where_the_reliability_map_is_low(tiny_edc):
+    """``sar_to_decoder``: the decoder reads ``F_i + (1 - A_i) SAR_i``, checked pixel by
+    pixel; the same weights give other logits than with the fused maps alone, and no
+    parameter is added."""
+    torch.manual_seed(0)
+    plain = MODELS.build(tiny_edc.model_cfg()).eval()
+    model = MODELS.build(tiny_edc.model_cfg(sar_to_decoder=True)).eval()
+    assert model.load_state_dict(plain.state_dict()) is not None   # same parameters
+    data = model.data_preprocessor(tiny_edc.make_batch(), False)
+    streams, decoder_inputs = [], []
+    forward_streams, decode = (model.backbone.forward_streams,
+                               model.decode_head.forward_with_features)
+    model.backbone.forward_streams = lambda x: streams.append(forward_streams(x)) or streams[-1]
+    model.decode_head.forward_with_features = \
+        lambda x, size: decoder_inputs.append(x) or decode(x, size)
+    with torch.no_grad():
+        logits, _ = model(**data, mode='tensor')
+        plain_logits, _ = plain(**data, mode='tensor')
+    for level, fused, sar, a in zip(decoder_inputs[0], streams[0]['fused'],
+                                    streams[0]['sar'], streams[0]['reliability']):
+        y, x = level.shape[-2] - 1, 0
+        expected = fused[1, :, y, x] + (1 - a[1, 0, y, x].item()) * sar[1, :, y, x]
+        assert torch.allclose(level[1, :, y, x], expected, atol=1e-6)
+        assert 0 < a[1, 0, y, x] < 1
+    assert not torch.allclose(logits, plain_logits)
+
+    teacher = MODELS.build(dict(tiny_edc.teacher_model_cfg(), sar_to_decoder=True))
+    with pytest.raises(ValueError, match='no reliability map'):
+        teacher(**data, mode='tensor')
