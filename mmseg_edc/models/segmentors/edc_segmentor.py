@@ -85,7 +85,8 @@ class EDCSegmentor(OpticalSAREncoderDecoder):
             (``DistillationScheduleHook(init_student_from_teacher=True)``; the
             no-distillation ablation) and never runs.
         auxiliary_stream (str): [ours] the pyramid mmseg's ``auxiliary_head`` (training
-            only) reads: ``'fused'`` (default, the segmentation decoder's input),
+            only) reads: ``'fused'`` (default, the fused maps ``F_i``: the
+            segmentation decoder's input unless ``sar_to_decoder``),
             ``'sar'`` or ``'optical'`` (that stream after its write-back; deep
             supervision of one modality, docs/design.md §6.11).
         reliability_loss (dict, optional): [ours] e.g. ``ReliabilitySupervisionLoss``:

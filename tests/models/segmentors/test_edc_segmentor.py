@@ -243,7 +243,9 @@ def test_sar_reaches_the_decoder_where_the_reliability_map_is_low(tiny_edc):
     torch.manual_seed(0)
     plain = MODELS.build(tiny_edc.model_cfg()).eval()
     model = MODELS.build(tiny_edc.model_cfg(sar_to_decoder=True)).eval()
-    assert model.load_state_dict(plain.state_dict()) is not None   # same parameters
+    shapes = {k: v.shape for k, v in plain.state_dict().items()}
+    assert {k: v.shape for k, v in model.state_dict().items()} == shapes   # no new tensor
+    model.load_state_dict(plain.state_dict())
     data = model.data_preprocessor(tiny_edc.make_batch(), False)
     streams, decoder_inputs = [], []
     forward_streams, decode = (model.backbone.forward_streams,
