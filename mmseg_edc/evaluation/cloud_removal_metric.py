@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmseg.registry import METRICS
@@ -35,6 +34,22 @@ def gaussian_window(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA,
     return weights / weights.sum()
 
 
+def _valid_filter(x: torch.Tensor, weights: torch.Tensor, dim: int) -> torch.Tensor:
+    """Correlate ``x`` with the 1-D ``weights`` along ``dim``, 'valid' positions only.
+
+    A weighted sum of ``len(weights)`` shifted slices: float64 depthwise
+    convolutions have no fast CPU kernel, and this is about 6x faster than them
+    (``4 x 256 x 256`` images, one thread).
+    The dimension shrinks from ``L`` to ``L - len(weights) + 1``.
+    """
+    taps = weights.numel()
+    length = x.shape[dim] - taps + 1
+    out = x.narrow(dim, 0, length) * weights[0]
+    for tap in range(1, taps):
+        out.add_(x.narrow(dim, tap, length), alpha=weights[tap].item())
+    return out
+
+
 def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float) -> float:
     """Mean structural similarity of two ``C x H x W`` images.
 
@@ -49,15 +64,11 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float) -> float:
         pred, target (Tensor): ``C x H x W`` images, ``H, W >= 11``.
         data_range (float): dynamic range of the images.
     """
-    channels = pred.shape[0]
     weights = gaussian_window(dtype=pred.dtype, device=pred.device)
-    rows = weights.view(1, 1, 1, -1).expand(channels, 1, 1, SSIM_WINDOW)
-    cols = weights.view(1, 1, -1, 1).expand(channels, 1, SSIM_WINDOW, 1)
-    # Local means of x, y, x^2, y^2 and xy as one batch of 5, filtered band by
-    # band with the separable Gaussian: 5 x C x (H - 10) x (W - 10).
+    # Local means of x, y, x^2, y^2 and xy as one batch of 5, filtered with the
+    # separable Gaussian ('valid'): 5 x C x (H - 10) x (W - 10).
     moments = torch.stack([pred, target, pred * pred, target * target, pred * target])
-    moments = F.conv2d(F.conv2d(moments, rows, groups=channels), cols,
-                       groups=channels)
+    moments = _valid_filter(_valid_filter(moments, weights, dim=-1), weights, dim=-2)
     mu_x, mu_y, mean_xx, mean_yy, mean_xy = moments
     var_x = mean_xx - mu_x**2
     var_y = mean_yy - mu_y**2
