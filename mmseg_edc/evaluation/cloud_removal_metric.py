@@ -34,7 +34,7 @@ def gaussian_window(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA,
     return weights / weights.sum()
 
 
-def _valid_filter(x: torch.Tensor, weights: torch.Tensor, dim: int) -> torch.Tensor:
+def _valid_filter(x: torch.Tensor, weights: Sequence[float], dim: int) -> torch.Tensor:
     """Correlate ``x`` with the 1-D ``weights`` along ``dim``, 'valid' positions only.
 
     A weighted sum of ``len(weights)`` shifted slices: float64 depthwise
@@ -42,11 +42,10 @@ def _valid_filter(x: torch.Tensor, weights: torch.Tensor, dim: int) -> torch.Ten
     (``4 x 256 x 256`` images, one thread).
     The dimension shrinks from ``L`` to ``L - len(weights) + 1``.
     """
-    taps = weights.numel()
-    length = x.shape[dim] - taps + 1
+    length = x.shape[dim] - len(weights) + 1
     out = x.narrow(dim, 0, length) * weights[0]
-    for tap in range(1, taps):
-        out.add_(x.narrow(dim, tap, length), alpha=weights[tap].item())
+    for tap, weight in enumerate(weights[1:], start=1):
+        out.add_(x.narrow(dim, tap, length), alpha=weight)
     return out
 
 
@@ -64,7 +63,7 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float) -> float:
         pred, target (Tensor): ``C x H x W`` images, ``H, W >= 11``.
         data_range (float): dynamic range of the images.
     """
-    weights = gaussian_window(dtype=pred.dtype, device=pred.device)
+    weights = gaussian_window(dtype=pred.dtype).tolist()   # host floats, read once
     # Local means of x, y, x^2, y^2 and xy as one batch of 5, filtered with the
     # separable Gaussian ('valid'): 5 x C x (H - 10) x (W - 10).
     moments = torch.stack([pred, target, pred * pred, target * target, pred * target])
