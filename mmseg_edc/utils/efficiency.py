@@ -111,11 +111,19 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def machine_settings(threads, precision):
-    """What a timing depends on: threads, precision, torch, CPU, load average."""
-    return dict(threads=threads, precision=precision, torch=torch.__version__,
-                cpu=cpu_model(), cpu_count=os.cpu_count(),
-                load_average=[round(x, 2) for x in os.getloadavg()])
+def machine_settings(threads, precision, device='cpu'):
+    """What a timing depends on: threads, precision, torch, CPU, load average, and on a
+    CUDA ``device`` the GPU's name, CUDA version and whether float32 matrix products
+    and convolutions may run in TF32 (they then trade precision for speed)."""
+    settings = dict(threads=threads, precision=precision, torch=torch.__version__,
+                    cpu=cpu_model(), cpu_count=os.cpu_count(),
+                    load_average=[round(x, 2) for x in os.getloadavg()])
+    if torch.device(device).type == 'cuda':
+        settings['accelerator'] = dict(
+            name=torch.cuda.get_device_name(device), cuda=torch.version.cuda,
+            matmul_tf32=torch.backends.cuda.matmul.allow_tf32,
+            cudnn_tf32=torch.backends.cudnn.allow_tf32)
+    return settings
 
 
 def matmul_rate(precision='fp32', size=2048, min_seconds=0.5, device='cpu'):

@@ -60,3 +60,28 @@ def test_command_runs_the_tool_and_debug_shows_the_traceback(efficiency_tool):
         mmseg_edc_main(['efficiency', 'no-such-config'])
     assert done.value.code == 2
     assert efficiency_tool.parse_args([EARLY_FUSION, '--debug']).debug
+
+
+def test_precisions_share_one_flop_count_and_fp16_gets_its_matmul_rate(
+        efficiency_tool, monkeypatch):
+    counted = []
+    count_flops = efficiency_tool.count_flops
+
+    def counting(model, shape):
+        counted.append(shape)
+        return count_flops(model, shape)
+
+    monkeypatch.setattr(efficiency_tool, 'count_flops', counting)
+    report = efficiency_tool.main([
+        OPTICAL_ONLY, '--inputs', '32x32', '--batch-sizes', '2', '--precisions', 'fp32',
+        'bf16', 'fp16', '--rounds', '1', '--matmul-size', '32', '--matmul-seconds',
+        '0.001', '--flops-sizes'])
+    # one count for the one (model, input shape), whatever the number of precisions
+    assert counted == [(2, 4, 32, 32)]
+    fp32, bf16, fp16 = report['throughput']
+    assert [s['precision'] for s in (fp32, bf16, fp16)] == ['fp32', 'bf16', 'fp16']
+    assert len({s['models'][0]['macs_per_image'] for s in (fp32, bf16, fp16)}) == 1
+    assert set(fp32['matmul_macs_per_s']) == set(bf16['matmul_macs_per_s']) == {'fp32',
+                                                                                'bf16'}
+    assert set(fp16['matmul_macs_per_s']) == {'fp32', 'bf16', 'fp16'}
+    assert 'accelerator' not in report['settings']

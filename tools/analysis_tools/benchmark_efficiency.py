@@ -17,8 +17,8 @@ setting:
 Teachers, distillation losses and auxiliary heads are left out (inference path
 only), and the models keep their random initialisation. FLOPs use mmengine's counter
 (one multiply-accumulate = one FLOP; fused attention counted as its two matrix
-products), counted at each throughput input and batch (per image), and at the
-``--flops-sizes`` for the table.
+products), counted once per throughput input and batch (per image; precisions share
+the count), and at the ``--flops-sizes`` for the table.
 
 This is also the multi-modal counterpart of mmseg's
 ``tools/analysis_tools/get_flops.py``, which feeds a 3-channel image: here every count
@@ -57,8 +57,14 @@ from mmseg_edc.utils.efficiency import (count_flops, count_parameters,
                                         machine_settings, matmul_rate, paired_ratios,
                                         spread, time_inference)
 
-#: The matmul rates measured in every round, whatever the models' precision.
+#: The matmul rates measured in every round, whatever the models' precision (plus
+#: the setting's own precision when it is another, e.g. fp16 on a GPU).
 MATMUL_PRECISIONS = ('fp32', 'bf16')
+
+
+def matmul_precisions(precision):
+    """The matmul rates one setting measures: ``MATMUL_PRECISIONS`` and its own."""
+    return MATMUL_PRECISIONS + ((precision,) if precision not in MATMUL_PRECISIONS else ())
 
 
 def input_size(text):
@@ -79,8 +85,9 @@ def parse_args(argv=None):
                         metavar='HxW', help='throughput input sizes')
     parser.add_argument('--batch-sizes', type=int, nargs='*', default=[1, 8],
                         help='throughput batch sizes (none: count only)')
-    parser.add_argument('--precisions', nargs='+', choices=['fp32', 'bf16'],
-                        default=['fp32'], help='fp32 and/or bf16 autocast')
+    parser.add_argument('--precisions', nargs='+', choices=['fp32', 'bf16', 'fp16'],
+                        default=['fp32'],
+                        help='fp32 and/or autocast to bf16 or fp16 (fp16: CUDA only)')
     parser.add_argument('--rounds', type=int, default=5,
                         help='interleaved rounds per setting')
     parser.add_argument('--repeats', type=int, default=1,
@@ -114,16 +121,25 @@ def build_model(config_path, cfg_options, device):
     return build_inference_model(cfg.model).to(device)
 
 
-def benchmark_setting(models, precision, size, batch, args):
-    """Interleaved rounds of every model and both matmul rates for one setting."""
+def benchmark_setting(models, precision, size, batch, args, flop_counts):
+    """Interleaved rounds of every model and the matmul rates for one setting.
+
+    ``flop_counts`` maps ``(config, input shape)`` to multiply-accumulates; a missing
+    count is made and kept there, so every precision reuses it (a count traces the
+    whole model, seconds for EDC-base).
+    """
     inputs = {name: torch.randn(batch, input_channel_count(model), *size,
                                 device=args.device)
               for name, model in models.items()}
-    macs = {name: count_flops(model, tuple(inputs[name].shape))['flops']
-            for name, model in models.items()}
+    macs = {}
+    for name, model in models.items():
+        key = (name, tuple(inputs[name].shape))
+        if key not in flop_counts:
+            flop_counts[key] = count_flops(model, key[1])['flops']
+        macs[name] = flop_counts[key]
     subjects = {f'matmul/{p}': (lambda p=p: matmul_rate(p, args.matmul_size,
                                                         args.matmul_seconds, args.device))
-                for p in MATMUL_PRECISIONS}
+                for p in matmul_precisions(precision)}
     subjects.update({
         name: (lambda name=name: time_inference(models[name], inputs[name], args.repeats,
                                                 args.warmup, precision, args.device))
@@ -149,7 +165,8 @@ def benchmark_setting(models, precision, size, batch, args):
             fraction_of_matmul=spread([a / m for a, m in zip(achieved, matmul)])))
     return dict(
         precision=precision, input=list(size), batch=batch,
-        matmul_macs_per_s={p: spread(rates[f'matmul/{p}']) for p in MATMUL_PRECISIONS},
+        matmul_macs_per_s={p: spread(rates[f'matmul/{p}'])
+                           for p in matmul_precisions(precision)},
         models=per_model,
         ratios=[dict(config=name, first_over_this=paired_ratios(rates[names[0]],
                                                                 rates[name]))
@@ -179,7 +196,7 @@ def summary_lines(results):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    settings = dict(machine_settings(args.threads, ','.join(args.precisions)),
+    settings = dict(machine_settings(args.threads, ','.join(args.precisions), args.device),
                     device=args.device,
                     configs=[osp.relpath(c) for c in args.configs],
                     cfg_options=args.cfg_options or {}, rounds=args.rounds,
@@ -194,7 +211,8 @@ def main(argv=None):
                         model, (1, input_channel_count(model), side, side))
                         for side in args.flops_sizes})
                for name, model in models.items()]
-    results = [benchmark_setting(models, precision, size, batch, args)
+    flop_counts = {}
+    results = [benchmark_setting(models, precision, size, batch, args, flop_counts)
                for precision in args.precisions for size in args.inputs
                for batch in args.batch_sizes]
     settings['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
