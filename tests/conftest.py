@@ -82,14 +82,19 @@ class ToolRuns:
     one ``error:`` line it ends with on a known user error, or import it as a module."""
 
     @staticmethod
-    def env():
-        """The tools' environment: this one, the repository on ``PYTHONPATH``, 2 threads."""
-        return dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='2')
+    def env(hide_cuda=False):
+        """The tools' environment: this one, the repository on ``PYTHONPATH``, 2 threads;
+        with ``hide_cuda`` no GPU is visible (for tests of the CPU paths, which a GPU
+        machine would otherwise not take)."""
+        env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='2')
+        if hide_cuda:
+            env['CUDA_VISIBLE_DEVICES'] = ''
+        return env
 
-    def process(self, *args):
+    def process(self, *args, hide_cuda=False):
         """``python <args>`` from the repository root; the finished process."""
-        return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env(),
-                              capture_output=True, text=True)
+        return subprocess.run([sys.executable, *args], cwd=ROOT,
+                              env=self.env(hide_cuda), capture_output=True, text=True)
 
     @staticmethod
     def load(path):
@@ -101,10 +106,10 @@ class ToolRuns:
         spec.loader.exec_module(tool)
         return tool
 
-    def run(self, *args):
+    def run(self, *args, hide_cuda=False):
         """``python <args>`` from the repository root, which must succeed; its output
         (stdout, then stderr)."""
-        result = self.process(*args)
+        result = self.process(*args, hide_cuda=hide_cuda)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
         return result.stdout + result.stderr
 

@@ -1,5 +1,6 @@
 """Two CPU processes (gloo, tools/dist_train.sh) agree with one process at the same
-global batch; --amp trains with bfloat16 autocast on CPU.
+global batch; --amp trains with bfloat16 autocast on CPU (both with any GPU hidden, so
+a GPU machine tests the same paths) and with float16 loss-scaled AMP on CUDA.
 
 Batch statistics differ between one batch of 2 and two batches of 1, so the model
 uses GroupNorm here; crops are off so both runs see the same pixels.
@@ -10,6 +11,7 @@ import random
 import subprocess
 import sys
 
+import pytest
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -36,9 +38,10 @@ def test_two_gloo_processes_match_one_process(reference_config, cfg_options, too
     config.write_text(GROUP_NORM.format(base=reference_config))
     single, dist = str(tmp_path / 'single'), str(tmp_path / 'dist')
     tool_runs.run('tools/train.py', str(config), '--work-dir', single,
-                  *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=2')
+                  *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=2',
+                  hide_cuda=True)
     env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               PORT=str(random.randint(20000, 40000)))
+               PORT=str(random.randint(20000, 40000)), CUDA_VISIBLE_DEVICES='')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', dist,
          *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=1'],
@@ -55,8 +58,21 @@ def test_amp_on_cpu_trains_with_bfloat16(reference_config, cfg_options, tool_run
                                          tiny_benchmark, tmp_path):
     work_dir = str(tmp_path / 'amp')
     log = tool_runs.run('tools/train.py', reference_config, '--work-dir', work_dir, '--amp',
-                        *cfg_options(tiny_benchmark, 2))
+                        *cfg_options(tiny_benchmark, 2), hide_cuda=True)
     assert 'bfloat16 autocast on CPU' in log
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
     dumped = open(osp.join(work_dir, osp.basename(reference_config))).read()
     assert "type='AutocastOptimWrapper'" in dumped
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+def test_amp_on_cuda_trains_with_loss_scaled_float16(reference_config, cfg_options,
+                                                     tool_runs, tiny_benchmark, tmp_path):
+    work_dir = str(tmp_path / 'amp')
+    log = tool_runs.run('tools/train.py', reference_config, '--work-dir', work_dir, '--amp',
+                        *cfg_options(tiny_benchmark, 2))
+    assert 'autocast on CPU' not in log
+    checkpoint = torch.load(osp.join(work_dir, 'iter_2.pth'), weights_only=False)
+    assert 'loss_scaler' in checkpoint['optimizer']     # AmpOptimWrapper's dynamic scale
+    dumped = open(osp.join(work_dir, osp.basename(reference_config))).read()
+    assert "type='AmpOptimWrapper'" in dumped and "dtype='float16'" in dumped
