@@ -5,7 +5,6 @@ a GPU machine tests the same paths) and with float16 loss-scaled AMP on CUDA.
 Batch statistics differ between one batch of 2 and two batches of 1, so the model
 uses GroupNorm here; crops are off so both runs see the same pixels.
 """
-import os
 import os.path as osp
 import random
 import subprocess
@@ -40,8 +39,8 @@ def test_two_gloo_processes_match_one_process(reference_config, cfg_options, too
     tool_runs.run('tools/train.py', str(config), '--work-dir', single,
                   *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=2',
                   hide_cuda=True)
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               PORT=str(random.randint(20000, 40000)), CUDA_VISIBLE_DEVICES='')
+    env = dict(tool_runs.env(hide_cuda=True), PYTHON=sys.executable, OMP_NUM_THREADS='1',
+               PORT=str(random.randint(20000, 40000)))
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', dist,
          *cfg_options(tiny_benchmark, 3), 'train_dataloader.batch_size=1'],

@@ -121,22 +121,16 @@ def build_model(config_path, cfg_options, device):
     return build_inference_model(cfg.model).to(device)
 
 
-def benchmark_setting(models, precision, size, batch, args, flop_counts):
-    """Interleaved rounds of every model and the matmul rates for one setting.
+def batch_shape(model, size, batch):
+    """The input tensor's shape for ``model``: ``batch x channels x H x W``."""
+    return (batch, input_channel_count(model), *size)
 
-    ``flop_counts`` maps ``(config, input shape)`` to multiply-accumulates; a missing
-    count is made and kept there, so every precision reuses it (a count traces the
-    whole model, seconds for EDC-base).
-    """
-    inputs = {name: torch.randn(batch, input_channel_count(model), *size,
-                                device=args.device)
+
+def benchmark_setting(models, precision, size, batch, args, macs):
+    """Interleaved rounds of every model and the matmul rates for one setting;
+    ``macs`` holds each model's multiply-accumulates for the whole batch."""
+    inputs = {name: torch.randn(*batch_shape(model, size, batch), device=args.device)
               for name, model in models.items()}
-    macs = {}
-    for name, model in models.items():
-        key = (name, tuple(inputs[name].shape))
-        if key not in flop_counts:
-            flop_counts[key] = count_flops(model, key[1])['flops']
-        macs[name] = flop_counts[key]
     subjects = {f'matmul/{p}': (lambda p=p: matmul_rate(p, args.matmul_size,
                                                         args.matmul_seconds, args.device))
                 for p in matmul_precisions(precision)}
@@ -208,11 +202,16 @@ def main(argv=None):
     summary = [dict(config=name, input_channels=input_channel_count(model),
                     params=count_parameters(model),
                     flops={f'{side}x{side}': count_flops(
-                        model, (1, input_channel_count(model), side, side))
+                        model, batch_shape(model, (side, side), 1))
                         for side in args.flops_sizes})
                for name, model in models.items()]
-    flop_counts = {}
-    results = [benchmark_setting(models, precision, size, batch, args, flop_counts)
+    # one count per input and batch, shared by the precisions (a count traces the
+    # whole model)
+    macs = {(size, batch): {
+        name: count_flops(model, batch_shape(model, size, batch))['flops']
+        for name, model in models.items()}
+        for size in args.inputs for batch in args.batch_sizes}
+    results = [benchmark_setting(models, precision, size, batch, args, macs[size, batch])
                for precision in args.precisions for size in args.inputs
                for batch in args.batch_sizes]
     settings['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
