@@ -10,34 +10,27 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 
-def _doubling_fold() -> Tensor:
-    """``9 x 16`` matrix folding a 3x3 kernel into the four 2x2 kernels that apply it
-    to a map before nearest x2 upsampling (columns: parity ``a``, ``b``, then the
-    2x2 taps, row-major).
-
-    Output row ``2i`` reads upsampled rows ``2i - 1, 2i, 2i + 1``, i.e. source rows
-    ``i - 1, i, i``: kernel rows ``(0, 1 + 2)`` fall on source rows ``(i - 1, i)``.
-    Output row ``2i + 1`` reads source rows ``i, i, i + 1``: kernel rows ``(0 + 1, 2)``
-    on ``(i, i + 1)``. Columns likewise.
-    """
-    taps = torch.tensor([[[1., 0., 0.], [0., 1., 1.]],     # parity 0: tap -> kernel rows
-                         [[1., 1., 0.], [0., 0., 1.]]])    # parity 1
-    fold = torch.einsum('apk,bql->klabpq', taps, taps)
-    return fold.reshape(9, 16)
-
-
-#: See :func:`_doubling_fold`.
-DOUBLING_FOLD = _doubling_fold()
+#: ``4 x 3``: tap ``u`` of a stride-2, padding-1 transposed convolution as a sum of the
+#: rows (columns) of a 3x3 kernel applied after nearest x2 upsampling (see
+#: :func:`conv3x3_of_doubled`).
+DOUBLING_TAPS = torch.tensor([[0., 0., 1.],     # u = 0: kernel row 2
+                              [0., 1., 1.],     # u = 1: kernel rows 1 + 2
+                              [1., 1., 0.],     # u = 2: kernel rows 0 + 1
+                              [1., 0., 0.]])    # u = 3: kernel row 0
 
 
 def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
     """``conv3x3(nearest_x2(x))`` (padding 1, no bias) without upsampling ``x``.
 
-    Each output pixel parity ``(a, b)`` sees a 2x2 neighbourhood of ``x``, so the
-    3x3 kernel folds into four 2x2 kernels (:data:`DOUBLING_FOLD`), applied as one
-    conv with ``4 * C_out`` outputs on ``x`` padded by one pixel; the four results are
-    interleaved. It is the same sum of products (up to rounding) for 4/9 of the
-    multiply-adds, and the ``4 x`` upsampled input is never built.
+    Output row ``2m`` of the conv reads upsampled rows ``2m - 1, 2m, 2m + 1``, i.e.
+    source rows ``m - 1, m, m`` (kernel row 0 on ``m - 1``, rows 1 + 2 on ``m``); row
+    ``2m + 1`` reads source rows ``m, m, m + 1`` (rows 0 + 1 on ``m``, row 2 on
+    ``m + 1``). A transposed convolution with stride 2, padding 1 and a 4-tap kernel
+    writes source row ``i`` through tap ``u`` to output row ``2i + u - 1``, so the 3x3
+    kernel folds into one ``4 x 4`` kernel (:data:`DOUBLING_TAPS` on both axes) and the
+    whole operation is one ``conv_transpose2d`` on ``x``: the same sum of products (up
+    to rounding) for 4/9 of the multiply-adds, and the ``4 x`` upsampled input is never
+    built.
 
     Args:
         x (Tensor): ``B x C_in x h x w``.
@@ -46,16 +39,9 @@ def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
     Returns:
         Tensor: ``B x C_out x 2h x 2w``.
     """
-    batch, _, height, width = x.shape
-    out_channels, in_channels = weight.shape[:2]
-    folded = weight.reshape(-1, 9) @ DOUBLING_FOLD.to(weight)
-    folded = folded.view(out_channels, in_channels, 4, 2, 2).permute(2, 0, 1, 3, 4)
-    phases = F.conv2d(x, folded.reshape(4 * out_channels, in_channels, 2, 2), padding=1)
-    out = x.new_empty(batch, out_channels, 2 * height, 2 * width)
-    for index, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
-        out[:, :, a::2, b::2] = phases[:, index * out_channels:(index + 1) * out_channels,
-                                       a:a + height, b:b + width]
-    return out
+    taps = DOUBLING_TAPS.to(weight)
+    kernel = torch.einsum('uk,vl,oikl->iouv', taps, taps, weight)
+    return F.conv_transpose2d(x, kernel, stride=2, padding=1)
 
 
 class UNetBlock(nn.Module):
