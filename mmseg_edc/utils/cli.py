@@ -31,6 +31,7 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from ..io import write_file_atomically
+from .heap import keep_heap_memory
 from .packaged import config_argument
 
 #: Exit status after a known user error: argparse's for a bad command line (Python
@@ -97,6 +98,7 @@ def run_tool(main, argv=None):
         SystemExit: status 2 after a known user error (without ``--debug``), 143
             after SIGTERM.
     """
+    keep_heap_memory()
     argv = sys.argv[1:] if argv is None else list(argv)
     debug_parser = add_debug_flag(argparse.ArgumentParser(add_help=False))
     debug = debug_parser.parse_known_args(argv)[0].debug
