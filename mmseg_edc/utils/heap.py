@@ -7,7 +7,7 @@ threshold at the top of the heap goes back to the system; both thresholds start 
 activation maps (several MB each) over and over, so each iteration touches fresh pages,
 which the kernel faults in and zeroes. Measured on the EDC-small teacher (150
 iterations, 2 threads; docs/design.md §8.3): 5.7-6.0 M minor page faults and 16.6-18.7 s
-of system time, against 1.2 M and 6.1-6.2 s with blocks up to 32 MiB served from the heap
+of system time, against 1.2 M and 6.1-6.7 s with blocks up to 32 MiB served from the heap
 and freed memory kept, and iterations about 10 % faster. The peak memory is what the
 process reaches anyway; only its release back to the system is deferred.
 """

@@ -1,3 +1,4 @@
+import os
 import platform
 import subprocess
 import sys
@@ -32,7 +33,7 @@ print(applied, before, faults_of_rounds())
 
 @pytest.mark.skipif(not GLIBC, reason='glibc malloc only')
 def test_reallocated_maps_stop_faulting_their_pages_in():
-    env = {k: v for k, v in __import__('os').environ.items() if not k.startswith('MALLOC_')}
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
     out = subprocess.run([sys.executable, '-c', FAULTS_SCRIPT], capture_output=True,
                          text=True, env=env, check=True).stdout.split()
     applied, before, after = out[0] == 'True', int(out[1]), int(out[2])
