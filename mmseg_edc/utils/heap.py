@@ -26,6 +26,11 @@ MAX_MMAP_THRESHOLD = 32 * 1024 ** 2
 MALLOC_ENVIRONMENT = ('MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_')
 
 
+def is_glibc() -> bool:
+    """Whether this process runs on Linux with glibc (whose ``mallopt`` this sets)."""
+    return platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc'
+
+
 def keep_heap_memory(trim_threshold: int = 1024 ** 3,
                      mmap_threshold: int = MAX_MMAP_THRESHOLD) -> bool:
     """Serve blocks up to ``mmap_threshold`` bytes from the heap and keep up to
@@ -34,18 +39,16 @@ def keep_heap_memory(trim_threshold: int = 1024 ** 3,
     Applies to this process and to the processes it forks later (data loader
     workers). Does nothing outside glibc or when the user set ``MALLOC_*`` thresholds
     (:data:`MALLOC_ENVIRONMENT`). ``mallopt`` takes a C ``int``: both values must be
-    below 2 GiB.
+    below 2 GiB (checked everywhere, ``ValueError`` otherwise).
 
     Returns:
         bool: whether both settings were applied.
     """
-    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc':
-        return False
-    if any(name in os.environ for name in MALLOC_ENVIRONMENT):
-        return False
     if not 0 <= trim_threshold < 2 ** 31 or not 0 <= mmap_threshold <= MAX_MMAP_THRESHOLD:
         raise ValueError(f'mallopt thresholds out of range: trim {trim_threshold}, '
                          f'mmap {mmap_threshold} (at most {MAX_MMAP_THRESHOLD})')
+    if not is_glibc() or any(name in os.environ for name in MALLOC_ENVIRONMENT):
+        return False
     libc = ctypes.CDLL(ctypes.util.find_library('c'))
     return bool(libc.mallopt(M_MMAP_THRESHOLD, int(mmap_threshold))
                 and libc.mallopt(M_TRIM_THRESHOLD, int(trim_threshold)))

@@ -1,13 +1,10 @@
 import os
-import platform
 import subprocess
 import sys
 
 import pytest
 
-from mmseg_edc.utils.heap import keep_heap_memory
-
-GLIBC = platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc'
+from mmseg_edc.utils.heap import MALLOC_ENVIRONMENT, is_glibc, keep_heap_memory
 
 #: Holds twenty 10 MiB maps at once, frees them, four times (an iteration's activations
 #: in small), and prints the minor page faults the last three rounds took with glibc's
@@ -31,7 +28,7 @@ print(applied, before, faults_of_rounds())
 '''
 
 
-@pytest.mark.skipif(not GLIBC, reason='glibc malloc only')
+@pytest.mark.skipif(not is_glibc(), reason='glibc malloc only')
 def test_reallocated_maps_stop_faulting_their_pages_in():
     env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
     out = subprocess.run([sys.executable, '-c', FAULTS_SCRIPT], capture_output=True,
@@ -44,9 +41,9 @@ def test_reallocated_maps_stop_faulting_their_pages_in():
 
 
 def test_user_thresholds_and_bad_values(monkeypatch):
+    for name in MALLOC_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv('MALLOC_TRIM_THRESHOLD_', '131072')
     assert keep_heap_memory() is False   # the user's setting stands
-    monkeypatch.delenv('MALLOC_TRIM_THRESHOLD_')
-    if GLIBC:
-        with pytest.raises(ValueError, match='mallopt thresholds'):
-            keep_heap_memory(trim_threshold=4 * 1024 ** 3)
+    with pytest.raises(ValueError, match='mallopt thresholds'):
+        keep_heap_memory(trim_threshold=4 * 1024 ** 3)
