@@ -15,6 +15,11 @@ Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
 - SIGTERM unwinds the run exactly as Ctrl-C does (``with`` and ``finally`` blocks
   remove partial outputs), then the tool exits with status 143 (128 + SIGTERM, what a
   shell reports for a process ended by SIGTERM).
+
+Before ``main`` runs, the process keeps freed heap memory for reuse
+(:func:`~mmseg_edc.utils.heap.keep_heap_memory`) and, on a machine without CUDA, its
+data loader workers run at the lowest priority and hand batches over by shared-memory
+file name (:func:`~mmseg_edc.utils.loader_workers.background_loader_workers`).
 """
 import argparse
 import json
@@ -32,6 +37,7 @@ from mmseg.registry import DATASETS
 
 from ..io import write_file_atomically
 from .heap import keep_heap_memory
+from .loader_workers import background_loader_workers
 from .packaged import config_argument
 
 #: Exit status after a known user error: argparse's for a bad command line (Python
@@ -104,6 +110,7 @@ def run_tool(main, argv=None):
     debug = debug_parser.parse_known_args(argv)[0].debug
     previous = signal.signal(signal.SIGTERM, _RaiseTerminated())
     try:
+        background_loader_workers()
         return main(argv)
     except Terminated:
         raise SystemExit(128 + signal.SIGTERM) from None

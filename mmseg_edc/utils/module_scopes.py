@@ -1,9 +1,9 @@
 """Run a context around every call of chosen submodules, for the analysis tools.
 
 Forward hooks see only calls through ``module(...)``; EDC runs some modules through
-other methods (``EDCBackbone.forward_streams``, ``EDCSegHead.forward_with_features``,
-a stream's ``forward_stage``, ``FrozenTeacher.features``), so :class:`ModuleScopes`
-wraps those too. A module already inside its own scope opens no second one.
+other methods (``EDCBackbone.forward_streams``, ``EDCSegHead.forward_with_features``
+and ``decoder_feature``, a stream's ``forward_stage``, ``FrozenTeacher.features``), so
+:class:`ModuleScopes` wraps those too. A module already inside its own scope opens no second one.
 """
 from collections import defaultdict
 from typing import Callable, ContextManager, Optional
@@ -11,7 +11,8 @@ from typing import Callable, ContextManager, Optional
 import torch.nn as nn
 
 #: Methods other than ``forward`` through which modules are run.
-ENTRY_METHODS = ('forward_streams', 'forward_with_features', 'forward_stage', 'features')
+ENTRY_METHODS = ('forward_streams', 'forward_with_features', 'decoder_feature',
+                 'forward_stage', 'features')
 
 
 class ModuleScopes:

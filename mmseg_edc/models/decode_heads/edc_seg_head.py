@@ -122,8 +122,15 @@ class EDCSegHead(BaseDecodeHead):
             tuple[Tensor, Tensor]: logits ``B x num_classes x H x W`` and feature
             ``B x decoder_channels[-1] x H x W``.
         """
-        feature = self.decoder(self._transform_inputs(inputs), output_size)
+        feature = self.decoder_feature(inputs, output_size)
         return self.cls_seg(feature), feature
+
+    def decoder_feature(self, inputs: Tuple[Tensor, ...],
+                        output_size: Optional[Sequence[int]] = None) -> Tensor:
+        """The decoder's last feature alone (what a teacher gives its student; no
+        classifier), ``B x decoder_channels[-1] x H x W``; see
+        :meth:`forward_with_features`."""
+        return self.decoder(self._transform_inputs(inputs), output_size)
 
     def cls_seg(self, feat: Tensor) -> Tensor:
         """Dropout, then the classifier conv in fp32 even under autocast: logits rounded

@@ -104,7 +104,7 @@ class FrozenTeacher(BaseModule):
             that collapsed on a class would otherwise be distilled without a word).
 
     The model must have a backbone with ``forward_streams`` and a decode head with
-    ``forward_with_features`` (``EDCSegmentor``).
+    ``decoder_feature`` (``EDCSegmentor``).
     """
 
     def __init__(self, teacher: dict):
@@ -191,5 +191,4 @@ class FrozenTeacher(BaseModule):
                 'init_weights() (mmengine\'s Runner does before training), which loads '
                 f'{self.checkpoint}')
         streams = self.model.backbone.forward_streams(inputs)
-        return self.model.decode_head.forward_with_features(
-            streams['fused'], output_size)[1]
+        return self.model.decode_head.decoder_feature(streams['fused'], output_size)

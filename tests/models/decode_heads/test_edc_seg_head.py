@@ -26,6 +26,7 @@ def test_logits_and_feature_at_full_resolution(pyramid):
     assert logits.shape == (2, 6, 160, 160) and feature.shape == (2, 4, 160, 160)
     assert head.conv_seg.kernel_size == (3, 3)
     assert torch.equal(head(pyramid(160, 160)), logits)
+    assert torch.equal(head.decoder_feature(pyramid(160, 160)), feature)
     assert head(pyramid(150, 170), output_size=(150, 170)).shape == (2, 6, 150, 170)
 
 

@@ -92,6 +92,9 @@ def test_teacher_is_frozen_unsaved_and_outside_the_optimizer(tiny_edc, student_w
     assert in_optimizer == {id(p) for p in model.parameters() if p.requires_grad}
 
     teacher_before = copy.deepcopy(model.teacher.model.state_dict())
+    # the student reads only the teacher's decoder feature: its classifier never runs
+    model.teacher.model.decode_head.conv_seg.register_forward_hook(
+        lambda *_: pytest.fail('the teacher classified'))
     log_vars = model.train_step(tiny_edc.make_batch(), optim)
     assert 'distill.loss_distill' in log_vars and log_vars['distill.loss_distill'] > 0
     for key, value in model.teacher.model.state_dict().items():
