@@ -1,4 +1,5 @@
-"""run_tool: known user errors as one line, bugs with their traceback, SIGTERM status.
+"""run_tool: known user errors as one line, bugs with their traceback, SIGTERM status;
+read_config: the config text left unformatted.
 
 The tools' own wiring is tested through subprocesses in tests/tools/test_cli_errors.py
 and tests/apis/test_large_scene_cli.py.
@@ -7,9 +8,11 @@ import argparse
 import signal
 
 import pytest
+from mmengine.config import Config
 
 from mmseg_edc.io import GridMismatchError, RasterReadError
-from mmseg_edc.utils import USER_ERROR_STATUS, Terminated, add_debug_flag, run_tool
+from mmseg_edc.utils import (USER_ERROR_STATUS, Terminated, add_debug_flag, config_path,
+                              read_config, run_tool)
 
 
 def tool_raising(error):
@@ -58,3 +61,16 @@ def test_sigterm_handler_is_installed_only_while_the_tool_runs():
     assert seen[0] is not before and callable(seen[0])
     assert signal.getsignal(signal.SIGTERM) is before
     assert run_tool(lambda argv: argv, ['a', '--b']) == ['a', '--b']
+
+
+def test_configs_keep_their_text_unformatted_and_exact(monkeypatch):
+    """read_config leaves yapf out of the config text the Runner logs, dumps and
+    stores in checkpoints; the text still reads back as the same config."""
+    import mmengine.config.config as mmengine_config
+
+    monkeypatch.setattr(mmengine_config, 'FormatCode',
+                        lambda *args, **kwargs: pytest.fail('yapf formatted the config'))
+    cfg = read_config(config_path('edc_edc-small_1xb8-400it_generated-m3mcr-160x160.py'),
+                      {'train_cfg.max_iters': 7})
+    assert cfg.train_cfg.max_iters == 7 and cfg.filename.endswith('160x160.py')
+    assert Config.fromstring(cfg.pretty_text, '.py').to_dict() == cfg.to_dict()

@@ -10,7 +10,7 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ..losses import CloudWeightedCharbonnierLoss  # noqa: F401  (registers the default loss)
-from ..utils import conv3x3_pair, decoded_size, padding_valid_mask
+from ..utils import conv3x3_pair, conv_channels_last, decoded_size, padding_valid_mask
 from .unet_decoder import UNetDecoder
 
 
@@ -82,7 +82,7 @@ class CloudRemovalHead(BaseModule):
         """
         feature = self.decoder([inputs[i] for i in self.in_index], output_size)
         if self.refine.with_activation:
-            return self.conv_out(self.refine(feature))
+            return conv_channels_last(self.conv_out, self.refine(feature))
         return conv3x3_pair(feature, self.refine.conv, self.conv_out)
 
     def loss(self, inputs: Tuple[Tensor, ...], batch_data_samples: SampleList,

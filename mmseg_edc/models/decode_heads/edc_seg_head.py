@@ -9,7 +9,7 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ...evaluation.pixel_fields import cloud_mask_to_grid
-from ..utils import decoded_size, full_precision
+from ..utils import conv_channels_last, decoded_size, full_precision
 from .unet_decoder import UNetDecoder
 
 
@@ -134,12 +134,13 @@ class EDCSegHead(BaseDecodeHead):
 
     def cls_seg(self, feat: Tensor) -> Tensor:
         """Dropout, then the classifier conv in fp32 even under autocast: logits rounded
-        to bf16 flip the labels of pixels with close classes (docs/design.md §8.4).
+        to bf16 flip the labels of pixels with close classes (docs/design.md §8.4);
+        channels-last on CPU (:func:`~mmseg_edc.models.utils.conv_channels_last`).
         ``B x C_f x H x W -> B x num_classes x H x W``."""
         if self.dropout is not None:
             feat = self.dropout(feat)
         with full_precision(feat):
-            return self.conv_seg(feat.float())
+            return conv_channels_last(self.conv_seg, feat.float())
 
     def forward(self, inputs: Tuple[Tensor, ...],
                 output_size: Optional[Sequence[int]] = None) -> Tensor:

@@ -3,6 +3,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from .memory_format import conv_channels_last
+
 
 def composed_kernel(first: nn.Conv2d, second: nn.Conv2d):
     """The 5x5 kernel and bias of ``second(first(x))`` away from the border.
@@ -33,6 +35,8 @@ def conv3x3_pair(x: Tensor, first: nn.Conv2d, second: nn.Conv2d) -> Tensor:
     wide intermediate map. On the one-pixel border ring the intermediate map's zero
     padding makes the composition differ, so the ring is computed literally from the
     three-pixel strips along each side. Maps smaller than 3 x 3 take the literal path.
+    The 5x5 convolution runs in channels-last memory format on CPU
+    (:func:`~.memory_format.conv_channels_last`).
 
     Args:
         x (Tensor): ``B x C_in x H x W``.
@@ -46,7 +50,7 @@ def conv3x3_pair(x: Tensor, first: nn.Conv2d, second: nn.Conv2d) -> Tensor:
     if height < 3 or width < 3:
         return second(first(x))
     kernel, bias = composed_kernel(first, second)
-    out = F.conv2d(x, kernel, bias, padding=2)
+    out = conv_channels_last(lambda t: F.conv2d(t, kernel, bias, padding=2), x)
     out[..., 0, :] = second(first(x[..., :3, :]))[..., 0, :]
     out[..., -1, :] = second(first(x[..., -3:, :]))[..., -1, :]
     out[..., :, 0] = second(first(x[..., :, :3]))[..., :, 0]
