@@ -9,6 +9,8 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..utils import conv_channels_last
+
 
 #: ``4 x 3``: tap ``u`` of a stride-2, padding-1 transposed convolution as a sum of the
 #: rows (columns) of a 3x3 kernel applied after nearest x2 upsampling (see
@@ -17,6 +19,14 @@ DOUBLING_TAPS = torch.tensor([[0., 0., 1.],     # u = 0: kernel row 2
                               [0., 1., 1.],     # u = 1: kernel rows 1 + 2
                               [1., 1., 0.],     # u = 2: kernel rows 0 + 1
                               [1., 0., 0.]])    # u = 3: kernel row 0
+
+
+#: Output size from which :func:`conv3x3_of_doubled` runs in channels-last memory format
+#: on CPU: above it oneDNN's transposed convolution on contiguous maps slows down per
+#: pixel (4 windows of 512 px, 16 channels, 1 thread: 4 x 15.7 ms one window at a time,
+#: 165 ms together, 132 ms channels-last; docs/design.md §8.3). Training crops (8 x 16 x
+#: 160 x 160, 13 MB) stay below it.
+CHANNELS_LAST_FOLD_BYTES = 32 * 2**20
 
 
 def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
@@ -30,7 +40,8 @@ def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
     kernel folds into one ``4 x 4`` kernel (:data:`DOUBLING_TAPS` on both axes) and the
     whole operation is one ``conv_transpose2d`` on ``x``: the same sum of products (up
     to rounding) for 4/9 of the multiply-adds, and the ``4 x`` upsampled input is never
-    built.
+    built. Outputs of :data:`CHANNELS_LAST_FOLD_BYTES` and more are computed on a
+    channels-last copy of ``x`` (CPU; the same values).
 
     Args:
         x (Tensor): ``B x C_in x h x w``.
@@ -41,6 +52,11 @@ def conv3x3_of_doubled(x: Tensor, weight: Tensor) -> Tensor:
     """
     taps = DOUBLING_TAPS.to(weight)
     kernel = torch.einsum('uk,vl,oikl->iouv', taps, taps, weight)
+    output_bytes = x.shape[0] * weight.shape[0] * 4 * x.shape[-2] * x.shape[-1] * \
+        x.element_size()
+    if output_bytes >= CHANNELS_LAST_FOLD_BYTES:
+        return conv_channels_last(
+            lambda t: F.conv_transpose2d(t, kernel, stride=2, padding=1), x)
     return F.conv_transpose2d(x, kernel, stride=2, padding=1)
 
 

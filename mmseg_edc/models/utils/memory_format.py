@@ -1,4 +1,6 @@
-"""Output convolutions at full resolution, computed in channels-last memory format on CPU.
+"""Convolutions that oneDNN runs faster on channels-last inputs (CPU): the heads' output
+convs, and the decoders' large transposed convs (``conv3x3_of_doubled``, whose threshold
+and figures are in ``decode_heads/unet_decoder.py``).
 
 The heads end in a 3x3 (or composed 5x5) convolution from a few channels to fewer (16
 -> 6 classes, 8 -> 4 bands) over the full-resolution map. On contiguous (NCHW) tensors
@@ -7,9 +9,9 @@ so few output channels is slow; on channels-last (NHWC) tensors it is not. EDC-s
 160 x 160, batch 8, 2 threads (docs/design.md §8.3): the classifier conv's forward and
 backward 32.5 -> 21.4 ms, the cloud-removal output 16.0 -> 8.8 ms; the student's
 training step 1.07x and the teacher's 1.05x faster (medians of interleaved rounds). The
-wide decoder convs gain nothing (16 -> 16 channels: 10.2 ms contiguous, 12.3 ms
-channels-last forward), so only the output convs are converted. The forward pass sums
-in the same order (equal outputs here); the weight gradients differ by rounding.
+decoders' 3x3 convs gain nothing (16 -> 16 channels: 10.2 ms contiguous, 12.3 ms
+channels-last forward) and stay contiguous. The forward pass sums in the same order
+(equal outputs here); the weight gradients differ by rounding.
 """
 from typing import Callable
 

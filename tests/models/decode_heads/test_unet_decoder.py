@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mmseg_edc.models.decode_heads import unet_decoder
 from mmseg_edc.models.decode_heads.unet_decoder import (UNetBlock, UNetDecoder,
                                                         conv3x3_of_doubled)
 
@@ -68,6 +69,26 @@ def test_doubled_conv_matches_conv_of_the_upsampled_map():
     x, weight = torch.randn(1, 3, 4, 5), torch.randn(2, 3, 3, 3)
     expected = F.conv2d(F.interpolate(x, scale_factor=2, mode='nearest'), weight, padding=1)
     assert torch.allclose(conv3x3_of_doubled(x, weight), expected, atol=1e-5)
+
+
+def test_large_doubled_convs_run_channels_last_with_the_same_values(monkeypatch):
+    torch.manual_seed(0)
+    x, weight = torch.randn(2, 3, 6, 5), torch.randn(4, 3, 3, 3)
+    contiguous = conv3x3_of_doubled(x, weight)
+    layouts = []
+    transposed = F.conv_transpose2d
+    monkeypatch.setattr(unet_decoder.F, 'conv_transpose2d', lambda t, *args, **kwargs: (
+        layouts.append(t.is_contiguous(memory_format=torch.channels_last))
+        or transposed(t, *args, **kwargs)))
+    # 2 x 4 x 12 x 10 float32 outputs: 3,840 bytes
+    monkeypatch.setattr(unet_decoder, 'CHANNELS_LAST_FOLD_BYTES', 3840)
+    large = conv3x3_of_doubled(x, weight)
+    monkeypatch.setattr(unet_decoder, 'CHANNELS_LAST_FOLD_BYTES', 3841)
+    small = conv3x3_of_doubled(x, weight)
+    assert layouts == [True, False]
+    assert large.is_contiguous() and small.is_contiguous()
+    torch.testing.assert_close(large, contiguous, rtol=1e-6, atol=1e-6)
+    assert torch.equal(small, contiguous)
 
 
 def test_doubling_block_trains_like_the_literal_block():
