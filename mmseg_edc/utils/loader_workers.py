@@ -82,15 +82,16 @@ def background_loader_workers(niceness=None) -> int:
     Raises:
         ValueError: ``niceness`` (or its environment variable) is out of range.
     """
-    niceness = worker_niceness() if niceness is None else niceness
-    if not 0 <= niceness <= 39:
+    if niceness is None:
+        niceness = worker_niceness()
+    elif not 0 <= niceness <= 39:
         raise ValueError(f'niceness must be from 0 to 39, got {niceness}')
     if not hasattr(os, 'register_at_fork'):
         return 0
     _fork_state['niceness'] = niceness
-    if niceness and not _fork_state['registered']:
-        os.register_at_fork(after_in_child=_lower_child_priority)
-        _fork_state['registered'] = True
     if niceness:
+        if not _fork_state['registered']:
+            os.register_at_fork(after_in_child=_lower_child_priority)
+            _fork_state['registered'] = True
         torch.multiprocessing.set_sharing_strategy(SHARING_STRATEGY)
     return niceness

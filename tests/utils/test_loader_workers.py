@@ -55,12 +55,13 @@ def test_without_cuda_workers_run_at_the_lowest_priority_and_share_by_file_name(
 
 
 def test_with_cuda_or_when_switched_off_workers_keep_their_priority():
-    for report in (probe(cuda=True),
+    with_cuda = probe(cuda=True)
+    for report in (with_cuda,
                    probe(environment={loader_workers.NICENESS_ENVIRONMENT: '0'}),
                    probe(args=[(5,), (0,)])):
         assert report['applied'][-1] == 0
         assert report['workers'] == [report['parent']] * 2
-    assert probe(cuda=True)['strategy'] == 'file_descriptor'
+    assert with_cuda['strategy'] == 'file_descriptor'
 
 
 def test_the_environment_sets_the_increment_even_with_cuda():
