@@ -38,6 +38,7 @@ INSTALL_REQUIRES = [
     'rasterio>=1.3',
     'numpy>=1.24',
     'scipy>=1.10',
+    'threadpoolctl>=3.1',
 ]
 EXTRAS_REQUIRE = {
     # mmsegmentation 1.2.x accepts mmcv >= 2.0.0rc4, < 2.2.0
