@@ -87,7 +87,10 @@ def spectral_angle(pred: torch.Tensor, target: torch.Tensor, eps: float) -> floa
     spectrum gives 90 degrees.
     """
     dot = (pred * target).sum(dim=0)
-    norms = pred.norm(dim=0) * target.norm(dim=0)
+    # |p| |t| as the root of the product of the squared norms: torch's norm over the
+    # band axis of a C x H x W tensor is a strided reduction, about 10x slower on CPU
+    # (23 vs 2 ms for 13 x 256 x 256 in float64); equal to within 2e-15.
+    norms = ((pred * pred).sum(dim=0) * (target * target).sum(dim=0)).sqrt()
     cosine = (dot / norms.clamp_min(eps)).clamp(-1.0, 1.0)
     return torch.rad2deg(torch.arccos(cosine)).mean().item()
 
