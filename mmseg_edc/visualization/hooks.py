@@ -1,6 +1,7 @@
 """Hook that draws one panel per validation / test sample."""
 import os.path as osp
 
+from mmengine.runner import BaseLoop
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 
@@ -19,6 +20,16 @@ def displayed_inputs(data_batch):
             return view_inputs
     raise ValueError('test-time augmentation without an unflipped view: start the flips '
                      'of tta_pipeline with MultiModalRandomFlip(prob=0.0)')
+
+
+def trained_iterations(runner):
+    """``runner.iter`` (0 outside training) without building a train loop that is
+    not there: reading ``runner.iter`` in a test-only run (``tools/test.py``) builds
+    the train loop and its dataloader, so it read and checked every training file
+    (about 1.3 s for the demo's 200 tiles) and failed where only the test split
+    exists, only to return 0."""
+    loop = runner._train_loop   # the config until runner.train_loop builds it
+    return loop.iter if isinstance(loop, BaseLoop) else 0
 
 
 @HOOKS.register_module()
@@ -66,4 +77,4 @@ class OpticalSARVisualizationHook(SegVisualizationHook):
             if self.show:
                 self._visualizer.show(panel, win_name=name,
                                       wait_time=self.wait_time)
-            self._visualizer.add_image(name, panel, step=runner.iter)
+            self._visualizer.add_image(name, panel, step=trained_iterations(runner))

@@ -27,10 +27,12 @@ def test_train_resume_test(reference_config, cfg_options, tool_runs, tiny_benchm
     resumed = torch.load(osp.join(work_dir, 'iter_4.pth'), weights_only=False)
     assert resumed['meta']['iter'] == 4
 
+    # a test needs only the test split: the training files are not there
     out_dir, show_dir = str(tmp_path / 'preds'), str(tmp_path / 'panels')
     log = tool_runs.run('tools/test.py', reference_config, osp.join(work_dir, 'iter_4.pth'),
                         '--work-dir', work_dir, '--out', out_dir, '--show-dir', show_dir,
-                        *cfg_options(tiny_benchmark, 4))
+                        *cfg_options(tiny_benchmark, 4),
+                        f'train_dataloader.dataset.data_root={tmp_path / "absent"}')
     assert 'cloudy' in log
     metrics = [json.loads(line) for path in glob.glob(
         osp.join(work_dir, '*', '*.json')) for line in open(path) if 'mIoU' in line]
@@ -38,6 +40,8 @@ def test_train_resume_test(reference_config, cfg_options, tool_runs, tiny_benchm
     assert len(glob.glob(osp.join(out_dir, '*.png'))) == 2
     panels = glob.glob(osp.join(show_dir, '**', '*.png'), recursive=True)
     assert len(panels) == 2
+    assert all(osp.basename(panel).startswith('test_') and panel.endswith('_0.png')
+               for panel in panels)
 
     # flip test-time augmentation: three views per tile, merged into one prediction
     tta_dir = str(tmp_path / 'tta')
