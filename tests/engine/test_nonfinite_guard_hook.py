@@ -72,6 +72,19 @@ def test_stops_when_an_update_overflows_the_weights(guarded_runner, tmp_path):
     assert checkpoints(tmp_path) == []
 
 
+def test_a_frozen_non_finite_weight_is_refused_at_the_checkpoint(guarded_runner, tmp_path):
+    # no gradient reaches a frozen parameter, so the per-iteration weight check leaves
+    # it out; the checkpoint check reads every tensor of the state dict
+    runner = guarded_runner(tmp_path, dataset_args={})
+    runner.model.register_parameter(
+        'frozen', torch.nn.Parameter(torch.full((3,), math.inf), requires_grad=False))
+    with pytest.raises(NonFiniteTrainingError,
+                       match=r'refusing to save the checkpoint of iteration 1: 1 of \d+ '
+                       r'tensors are not finite \(frozen\)'):
+        runner.train()
+    assert checkpoints(tmp_path) == []
+
+
 def test_skip_mode_leaves_the_model_untouched_and_counts(guarded_runner, tmp_path):
     runner = guarded_runner(tmp_path, action='skip', max_iters=1,
                             dataset_args=dict(nan_samples=[0]))

@@ -64,7 +64,7 @@ class NonFiniteGuardHook(Hook):
       its loss dict (``mode='loss'`` in training), before backward;
     - the total gradient norm, read by a step pre-hook on the optimizer
       (``torch.optim.Optimizer.register_step_pre_hook``);
-    - the parameters and buffers, after the update.
+    - the parameters that take gradients and the buffers, after the update.
 
     **Why an optimizer step pre-hook.** ``update_params`` runs backward, step and
     ``zero_grad`` in one call, so by ``after_train_iter`` the gradients are gone and
@@ -102,7 +102,7 @@ class NonFiniteGuardHook(Hook):
     checkpoints after validation included), and a non-finite one raises instead.
 
     Cost: one fused 2-norm over the gradients per optimizer step and one over the
-    weights per iteration, one device sync each; measured on CPU at batch 2, 0.3 %
+    trainable weights and buffers per iteration, one device sync each; measured on CPU at batch 2, 0.3 %
     (EDC-small) and 0.4 % (UPerNet-R50) of a forward and backward pass. ``'skip'``
     adds a copy of the model's buffers per iteration. In distributed runs the loss
     verdict is reduced over the ranks (one scalar ``all_reduce`` per step), so all
@@ -226,8 +226,15 @@ class NonFiniteGuardHook(Hook):
             f'std in data_preprocessor or a too high learning rate{hint}')
 
     def _check_weights(self, runner):
+        """Raise if an update left a parameter or buffer non-finite. Only the
+        tensors an iteration can change are read: the parameters that take
+        gradients and the buffers. A frozen parameter (a distillation teacher's:
+        half of EDC-small's student model, 6.8 of its 8.8 ms per check) gets no
+        gradient, so no optimizer step touches it; should one be non-finite from the
+        start, the checkpoint check refuses to save it."""
         model = self._model(runner)
-        if _is_finite(list(model.parameters()) + list(model.buffers())):
+        if _is_finite([p for p in model.parameters() if p.requires_grad]
+                      + list(model.buffers())):
             return
         names = _nonfinite_names(list(model.named_parameters())
                                  + list(model.named_buffers()))
