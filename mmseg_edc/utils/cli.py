@@ -17,9 +17,12 @@ Every tool in ``tools/`` ends with ``run_tool(main)`` and has a ``--debug`` flag
   shell reports for a process ended by SIGTERM).
 
 Before ``main`` runs, the process keeps freed heap memory for reuse
-(:func:`~mmseg_edc.utils.heap.keep_heap_memory`) and, on a machine without CUDA, its
-data loader workers run at the lowest priority and hand batches over by shared-memory
-file name (:func:`~mmseg_edc.utils.loader_workers.background_loader_workers`).
+(:func:`~mmseg_edc.utils.heap.keep_heap_memory`), run from the command line (no
+``argv`` given) it keeps the objects loaded so far out of the garbage collector's
+passes (:func:`~mmseg_edc.utils.collector.freeze_loaded_objects`) and, on a machine
+without CUDA, its data loader workers run at the lowest priority and hand batches over
+by shared-memory file name
+(:func:`~mmseg_edc.utils.loader_workers.background_loader_workers`).
 """
 import argparse
 import json
@@ -36,6 +39,7 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from ..io import write_file_atomically
+from .collector import freeze_loaded_objects
 from .heap import keep_heap_memory
 from .loader_workers import background_loader_workers
 from .packaged import config_argument
@@ -95,7 +99,9 @@ def run_tool(main, argv=None):
 
     Args:
         main (Callable[[list[str]], Any]): the tool's entry point.
-        argv (list[str], optional): its arguments; default ``sys.argv[1:]``.
+        argv (list[str], optional): its arguments; default ``sys.argv[1:]`` (and
+            the process is the tool's: the objects loaded so far are frozen out of
+            the garbage collector's passes).
 
     Returns:
         What ``main`` returns.
@@ -105,6 +111,8 @@ def run_tool(main, argv=None):
             after SIGTERM.
     """
     keep_heap_memory()
+    if argv is None:        # the tool owns this process
+        freeze_loaded_objects()
     argv = sys.argv[1:] if argv is None else list(argv)
     debug_parser = add_debug_flag(argparse.ArgumentParser(add_help=False))
     debug = debug_parser.parse_known_args(argv)[0].debug

@@ -5,7 +5,10 @@ The tools' own wiring is tested through subprocesses in tests/tools/test_cli_err
 and tests/apis/test_large_scene_cli.py.
 """
 import argparse
+import gc
 import signal
+import subprocess
+import sys
 
 import pytest
 from mmengine.config import Config
@@ -74,3 +77,16 @@ def test_configs_keep_their_text_unformatted_and_exact(monkeypatch):
                       {'train_cfg.max_iters': 7})
     assert cfg.train_cfg.max_iters == 7 and cfg.filename.endswith('160x160.py')
     assert Config.fromstring(cfg.pretty_text, '.py').to_dict() == cfg.to_dict()
+
+
+def test_a_tool_run_from_the_command_line_freezes_what_it_loaded():
+    """Run as a script (no argv given), run_tool moves the objects loaded before main
+    into the collector's permanent generation; given argv (a caller's process, as
+    here), it leaves the collector alone."""
+    script = ('import gc, mmseg_edc.utils as u; '
+              'print(gc.get_freeze_count(), u.run_tool(lambda argv: gc.get_freeze_count()))')
+    before, during = map(int, subprocess.run(
+        [sys.executable, '-c', script], capture_output=True, text=True,
+        check=True).stdout.split())
+    assert before == 0 and during > 100_000     # torch, mmengine, mmseg and ours
+    assert run_tool(lambda argv: gc.get_freeze_count(), []) == gc.get_freeze_count() == 0
