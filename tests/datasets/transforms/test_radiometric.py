@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from mmseg_edc.datasets.transforms import (LoadOpticalSARTile, RadiometricScale,
                                            RadiometricUnitsError)
+from mmseg_edc.datasets.transforms.radiometric import scale_to_unit
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 M3MCR_RANGES = dict(img=[(0, 10000)], clear_img=[(0, 10000)], sar=[(-25, 0), (-32.5, 0)])
@@ -29,6 +30,26 @@ def test_radiometric_scale_by_hand():
         RadiometricScale(M3MCR_RANGES)(dict(sar=np.zeros((1, 1, 3)), sample_key='s'))
     with pytest.raises(ValueError, match='lo < hi'):
         RadiometricScale(dict(img=[(1, 0)]))
+
+
+@pytest.mark.parametrize('dtype, bounds', [
+    ('uint16', [(0, 10000)] * 13), ('uint16', [(0, 10000)]),
+    ('float32', [(-25, 0), (-32.5, 0)]), ('float64', [(-25, 0), (-32.5, 0)])])
+def test_band_major_scaling_equals_the_written_out_expression(dtype, bounds):
+    rng = np.random.default_rng(0)
+    bands = 13 if dtype == 'uint16' else 2
+    image = (rng.integers(0, 12000, (64, 48, bands)) if dtype == 'uint16'
+             else rng.normal(-15, 12, (64, 48, bands))).astype(dtype)
+    if dtype == 'uint16':       # as rasterio reads it: band-major memory
+        image = np.moveaxis(np.ascontiguousarray(np.moveaxis(image, -1, 0)), 0, -1)
+    stored = image.copy()
+    bounds = np.asarray(bounds, np.float64)
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    expected = ((np.clip(image, lo, hi) - lo) / (hi - lo)).astype(np.float32)
+    scaled = scale_to_unit(image, bounds)
+    assert scaled.dtype == np.float32 and scaled.shape == image.shape
+    np.testing.assert_array_equal(scaled, expected)
+    np.testing.assert_array_equal(image, stored)
 
 
 def test_linear_sar_under_db_ranges_is_refused_with_the_option():
