@@ -86,9 +86,23 @@ def test_large_doubled_convs_run_channels_last_with_the_same_values(monkeypatch)
     monkeypatch.setattr(unet_decoder, 'CHANNELS_LAST_FOLD_BYTES', 3841)
     small = conv3x3_of_doubled(x, weight)
     assert layouts == [True, False]
-    assert large.is_contiguous() and small.is_contiguous()
+    assert large.is_contiguous(memory_format=torch.channels_last) and small.is_contiguous()
     torch.testing.assert_close(large, contiguous, rtol=1e-6, atol=1e-6)
     assert torch.equal(small, contiguous)
+
+
+def test_decoder_continues_channels_last_after_a_large_fold(pyramid, monkeypatch):
+    """A fold over the threshold leaves its map channels-last; the blocks after it
+    read that map as it is and the decoder's output has the same values."""
+    decoder = UNetDecoder(CHANNELS, decoder_channels=(16, 8, 8, 4, 4)).eval()
+    levels = pyramid(64, 64)
+    with torch.no_grad():
+        contiguous = decoder(levels)
+        # 2 x 8 x 32 x 32 float32 (the fourth block's output, 64 KiB) and larger
+        monkeypatch.setattr(unet_decoder, 'CHANNELS_LAST_FOLD_BYTES', 2 * 8 * 32 * 32 * 4)
+        channels_last = decoder(levels)
+    assert channels_last.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(channels_last, contiguous, rtol=1e-5, atol=1e-5)
 
 
 def test_doubling_block_trains_like_the_literal_block():
