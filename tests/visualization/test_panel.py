@@ -67,7 +67,7 @@ def test_hook_writes_one_panel_per_sample(tmp_path):
     batch = dict(inputs=[torch.rand(6, 10, 10), torch.rand(6, 10, 10)])
 
     class FakeRunner:
-        iter = 0
+        _train_loop = None      # a test-only run: no train loop built
 
     hook.after_test_iter(FakeRunner(), 0, batch, outputs)
     written = sorted(p.name for p in tmp_path.rglob('*.png'))
