@@ -13,7 +13,7 @@ inherit the frozen set, so their collections do not write to the shared pages ei
 import gc
 
 
-def freeze_loaded_objects() -> int:
+def freeze_loaded_objects() -> None:
     """Move every object the collector tracks now into its permanent generation.
 
     For a process that a command-line tool owns, called once before its ``main``:
@@ -21,9 +21,5 @@ def freeze_loaded_objects() -> int:
     objects frozen here is never freed, so a long-lived process that calls this
     repeatedly (a test session) would keep such cycles; :func:`run_tool` calls it only
     when it runs with the command line's own arguments.
-
-    Returns:
-        int: the number of frozen objects.
     """
     gc.freeze()
-    return gc.get_freeze_count()

@@ -30,7 +30,7 @@ def test_workers_return_results_in_job_order_with_one_thread_per_native_pool():
 
 
 def test_one_worker_runs_in_this_process_and_keeps_its_pools():
-    here = {pool['filepath']: pool['num_threads'] for pool in threadpool_info()}
+    _, _, here = report_threads(None)
     reports = map_in_processes(report_threads, [5, 6], workers=1)
     assert [(job, pid) for job, pid, _ in reports] == [(5, os.getpid()), (6, os.getpid())]
     assert reports[0][2] == here

@@ -102,8 +102,9 @@ class NonFiniteGuardHook(Hook):
     checkpoints after validation included), and a non-finite one raises instead.
 
     Cost: one fused 2-norm over the gradients per optimizer step and one over the
-    trainable weights and buffers per iteration, one device sync each; measured on CPU at batch 2, 0.3 %
-    (EDC-small) and 0.4 % (UPerNet-R50) of a forward and backward pass. ``'skip'``
+    trainable weights and buffers per iteration, one device sync each; measured on CPU
+    at batch 2, 0.3 % (EDC-small) and 0.4 % (UPerNet-R50) of a forward and backward
+    pass. ``'skip'``
     adds a copy of the model's buffers per iteration. In distributed runs the loss
     verdict is reduced over the ranks (one scalar ``all_reduce`` per step), so all
     ranks drop or keep the same step.

@@ -10,7 +10,6 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 
-
 #: ``4 x 3``: tap ``u`` of a stride-2, padding-1 transposed convolution as a sum of the
 #: rows (columns) of a 3x3 kernel applied after nearest x2 upsampling (see
 #: :func:`conv3x3_of_doubled`).

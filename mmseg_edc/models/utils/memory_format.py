@@ -1,6 +1,6 @@
 """Convolutions that oneDNN runs faster on channels-last inputs (CPU): the heads' output
-convs, and the decoders' large transposed convs (``conv3x3_of_doubled``, whose threshold
-and figures are in ``decode_heads/unet_decoder.py``).
+convs. (The decoders' large transposed convs run channels-last too, and keep that layout
+for the layers after them: ``conv3x3_of_doubled`` in ``decode_heads/unet_decoder.py``.)
 
 The heads end in a 3x3 (or composed 5x5) convolution from a few channels to fewer (16
 -> 6 classes, 8 -> 4 bands) over the full-resolution map. On contiguous (NCHW) tensors
